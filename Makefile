@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine:
+#   make run    generate Sample City, ingest it, print what its calls are about
+#   make test   create the virtual environment from uv.lock and run the test suite
+UV_VERSION := 0.13.9
+PYTHON ?= python3
+TOOLS := .tools
+VENV := .venv
+UV := $(TOOLS)/bin/uv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: $(VENV)/.synced
+	$(BIN)/altresponse demo-ingest
+
+test: $(VENV)/.synced
+	$(BIN)/pytest
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: $(VENV)/.synced
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
