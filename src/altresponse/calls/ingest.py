@@ -1,0 +1,366 @@
+"""Ingest a source file into canonical Parquet through DuckDB, quarantining rows it cannot read."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from altresponse.calls.adapter import Duplicates, SourceAdapter, raw_column_name
+from altresponse.calls.compile import (
+    ident,
+    lit,
+    reason_expr,
+    screening_expr,
+    text_column,
+    text_expr,
+    typed_expr,
+)
+from altresponse.calls.readers import REJECTS, load_raw
+from altresponse.calls.record import CALL_FIELDS, TypeSource
+from altresponse.errors import ConfigError, InputError
+from altresponse.taxonomy import Taxonomy, TypeMapper, load_crosswalk
+
+DEFAULT_MAX_QUARANTINE = 0.05
+Progress = Callable[[str, float], None]
+"""Called with a stage label and percent done (0-100, or -1 when unknown)."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest read, wrote and set aside."""
+
+    source: str
+    input: str
+    output: str
+    quarantine: str | None
+    rows_read: int
+    rows_written: int
+    rows_quarantined: int
+    duplicates: int
+    typed_calls: int
+    seconds: float
+    top_reasons: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def typed_share(self) -> float:
+        """Share of written calls that got an incident type."""
+        return self.typed_calls / self.rows_written if self.rows_written else 0.0
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The summary as plain data for --json."""
+        return asdict(self) | {"typed_share": round(self.typed_share, 4)}
+
+
+def quarantine_path(output: Path) -> Path:
+    """Where rows set aside from `output` are written."""
+    return output.with_name(output.name.removesuffix(".parquet") + ".quarantine.csv")
+
+
+@contextmanager
+def _watch(con: duckdb.DuckDBPyConnection, label: str, progress: Progress | None) -> Iterator[None]:
+    """Report a running query's progress from a helper thread."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.2):
+            progress(label, con.query_progress())
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        progress(label, 100.0)
+
+
+def _connect(adapter: SourceAdapter, spill: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB whose session timezone is the source's own."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con.execute(f"SET TimeZone = {lit(adapter.timezone)}")
+    con.execute(f"SET temp_directory = {lit(str(spill))}")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    return con
+
+
+def _check_columns(path: Path, adapter: SourceAdapter, header: list[str]) -> None:
+    """The file has every column the adapter reads, or one line says which are missing."""
+    missing = [c for c in adapter.source_columns(required_only=True) if c not in header]
+    if missing:
+        shown = ", ".join(header[:12]) + (" ..." if len(header) > 12 else "")
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)} that source '{adapter.name}' "
+            f"reads (file has: {shown})"
+        )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, header: list[str]) -> list[str]:
+    """Create views l1 (texts) and l2 (typed + reason); returns the raw_* columns kept."""
+    used = set(adapter.source_columns()) | set(adapter.drop_columns)
+    raw_cols = {raw_column_name(c): c for c in header if c not in used}
+    texts = [f"{text_expr(spec)} AS {text_column(n)}" for n, spec in adapter.fields.items()]
+    raws = [f"{ident(src)} AS {ident(dst)}" for dst, src in raw_cols.items()]
+    con.execute(
+        "CREATE TEMP VIEW l1 AS SELECT rowid + 1 AS _row, "
+        + ", ".join([*texts, *raws, "to_json(raw) AS _record"])
+        + " FROM raw"
+    )
+    typed = [f"{typed_expr(n, adapter).value} AS {ident(n)}" for n in adapter.fields]
+    con.execute(
+        "CREATE TEMP VIEW l2 AS SELECT _row, _record, "
+        + ", ".join([*typed, f"{reason_expr(adapter)} AS _reason", *map(ident, raw_cols)])
+        + " FROM l1"
+    )
+    try:
+        con.execute("SELECT * FROM l2 LIMIT 0").fetchall()
+    except duckdb.Error as exc:
+        raise ConfigError(f"{adapter.path}: a field's expression fails: {exc}") from exc
+    return list(raw_cols)
+
+
+def _type_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
+    """Map each distinct local type once, in Python, into the small table _types."""
+    crosswalk_file = adapter.crosswalk_path()
+    mapper = TypeMapper(load_crosswalk(crosswalk_file) if crosswalk_file else None)
+    taxonomy = Taxonomy.load()
+    locals_: list[str] = []
+    if "local_type" in adapter.fields:
+        rows = con.execute("SELECT DISTINCT local_type FROM l2 WHERE local_type IS NOT NULL")
+        locals_ = [r[0] for r in rows.fetchall()]
+    found = mapper.map_many(locals_)
+    method = {"crosswalk": TypeSource.CROSSWALK.value}
+    types = pa.table(
+        {
+            "local_type": pa.array(locals_, pa.string()),
+            "m_type": pa.array([s.incident_type for s in found], pa.string()),
+            "m_source": pa.array(
+                [
+                    method.get(s.method, TypeSource.SUGGESTED.value)
+                    if s.incident_type
+                    else TypeSource.UNMAPPED.value
+                    for s in found
+                ],
+                pa.string(),
+            ),
+            "m_confidence": pa.array([s.confidence if s.incident_type else None for s in found]),
+        }
+    )
+    codes = pa.table(
+        {
+            "code": list(taxonomy.incident_types),
+            "code_category": [t.category for t in taxonomy.incident_types.values()],
+        }
+    )
+    con.register("_types_arrow", types)
+    con.register("_codes_arrow", codes)
+    con.execute("CREATE TEMP TABLE _types AS SELECT * FROM _types_arrow")
+    con.execute("CREATE TEMP TABLE _codes AS SELECT * FROM _codes_arrow")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
+    """View l3: incident type, category and type provenance joined in; unknown codes rejected."""
+    has_local = "local_type" in adapter.fields
+    given = "l2.incident_type" if "incident_type" in adapter.fields else "CAST(NULL AS VARCHAR)"
+    local = "l2.local_type" if has_local else "CAST(NULL AS VARCHAR)"
+    con.execute(
+        f"""CREATE TEMP VIEW l3 AS
+        SELECT l2.* EXCLUDE (_reason{", incident_type" if given != "CAST(NULL AS VARCHAR)" else ""}),
+          coalesce({given}, t.m_type) AS incident_type,
+          c.code_category AS category,
+          CASE WHEN {given} IS NOT NULL THEN 'source' WHEN {local} IS NULL THEN 'unmapped'
+               ELSE t.m_source END AS type_source,
+          CASE WHEN {given} IS NOT NULL THEN 1.0 ELSE t.m_confidence END AS type_confidence,
+          coalesce(l2._reason, CASE WHEN {given} IS NOT NULL AND gc.code IS NULL
+            THEN 'incident_type: ' || {given} || ' is not a known incident type' END) AS _reason
+        FROM l2
+        LEFT JOIN _types t ON t.local_type = {local}
+        LEFT JOIN _codes gc ON gc.code = {given}
+        LEFT JOIN _codes c ON c.code = coalesce({given}, t.m_type)"""
+    )
+
+
+def _dedupe(con: duckdb.DuckDBPyConnection, policy: Duplicates) -> None:
+    """View l4: each good row knows the row it repeats (_dup_of), per the duplicates policy."""
+    keep = "max(_row)" if policy is Duplicates.KEEP_LAST else "min(_row)"
+    con.execute(
+        f"""CREATE TEMP TABLE _dups AS SELECT call_id, {keep} AS keep FROM l3
+        WHERE _reason IS NULL GROUP BY call_id HAVING count(*) > 1"""
+    )
+    con.execute(
+        """CREATE TEMP VIEW l4 AS SELECT l3.*,
+          CASE WHEN l3._reason IS NULL AND d.keep <> l3._row THEN d.keep END AS _dup_of
+        FROM l3 LEFT JOIN _dups d ON d.call_id = l3.call_id"""
+    )
+
+
+def _output_select(adapter: SourceAdapter, raw_cols: list[str]) -> str:
+    """The canonical columns in order, each cast to its declared type, then raw_* columns."""
+    derived = {"incident_type", "category", "type_source", "type_confidence"}
+    cols = []
+    for f in CALL_FIELDS:
+        if f.name == "screening":
+            value = screening_expr(adapter)
+        elif f.name in adapter.fields or f.name in derived:
+            value = ident(f.name)
+        elif f.name == "agency":
+            value = lit(adapter.agency)
+        else:
+            value = "NULL"
+        cols.append(f"CAST({value} AS {f.duckdb}) AS {ident(f.name)}")
+    return ", ".join([*cols, *map(ident, raw_cols)])
+
+
+def _quarantine_sql(policy: Duplicates) -> str:
+    """Every row set aside, with its place in the file, the reason, and the original values."""
+    dup_reason = (
+        "'call_id repeats row ' || _dup_of"
+        if policy is Duplicates.QUARANTINE
+        else "'duplicate: superseded by row ' || _dup_of || ' (same call_id)'"
+    )
+    return f"""
+      SELECT _row AS source_row, CAST(NULL AS BIGINT) AS source_line,
+        coalesce(_reason, {dup_reason}) AS reason, _record AS record
+      FROM l4 WHERE _reason IS NOT NULL OR _dup_of IS NOT NULL
+      UNION ALL
+      SELECT NULL, line, error_type || ': ' || error_message, to_json({{'line': csv_line}})
+      FROM {REJECTS}
+      ORDER BY source_row NULLS LAST, source_line"""
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """A single integer from a query."""
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _too_many_bad(path: Path, con: duckdb.DuckDBPyConnection, bad: int, read: int, limit: float) -> None:
+    """Refuse a file most of whose rows cannot be read: that is a wrong adapter, not bad rows."""
+    if read and bad / read <= limit:
+        return
+    example = con.execute(
+        "SELECT coalesce('row ' || source_row, 'line ' || source_line), reason FROM _q "
+        "WHERE kind NOT LIKE 'duplicate%' ORDER BY source_row NULLS LAST, source_line LIMIT 1"
+    ).fetchone()
+    where, reason = example if example else ("", "")
+    raise InputError(
+        f"{path}: {bad:,} of {read:,} rows ({bad / max(read, 1):.1%}) cannot be read, over the "
+        f"{limit:.0%} limit; first at {where}: {reason} "
+        "(check the file against its source adapter, or raise --max-quarantine)"
+    )
+
+
+def ingest(
+    path: Path,
+    adapter: SourceAdapter,
+    output: Path,
+    *,
+    progress: Progress | None = None,
+    max_quarantine: float = DEFAULT_MAX_QUARANTINE,
+) -> IngestResult:
+    """Read `path` with `adapter`, write canonical Parquet to `output` and bad rows beside it."""
+    start = time.perf_counter()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".ingest-") as tmp:
+        work = Path(tmp)
+        con = _connect(adapter, work / "spill")
+        try:
+            with _watch(con, "reading", progress):
+                header = load_raw(con, path, adapter.file)
+            with suppress(duckdb.Error):
+                con.execute(f"CREATE TEMP TABLE {REJECTS} (line BIGINT, error_type VARCHAR, "
+                            "error_message VARCHAR, csv_line VARCHAR)")
+            _check_columns(path, adapter, header)
+            adapter = adapter.for_columns(header)
+            rows_read = _count(con, "SELECT count(*) FROM raw") + _count(
+                con, f"SELECT count(DISTINCT line) FROM {REJECTS}"
+            )
+            if rows_read == 0:
+                raise InputError(f"{path}: no data rows (only a header)")
+            raw_cols = _stage(con, adapter, header)
+            with _watch(con, "mapping types", progress):
+                _type_table(con, adapter)
+                _resolve(con, adapter)
+                _dedupe(con, adapter.duplicates)
+            return _write(con, path, adapter, output, work, raw_cols, rows_read, start,
+                          progress, max_quarantine)
+        finally:
+            con.close()
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    adapter: SourceAdapter,
+    output: Path,
+    work: Path,
+    raw_cols: list[str],
+    rows_read: int,
+    start: float,
+    progress: Progress | None,
+    max_quarantine: float,
+) -> IngestResult:
+    """Write output and quarantine to the work folder, check them, then move both into place."""
+    with _watch(con, "checking rows", progress):
+        con.execute(
+            "CREATE TEMP TABLE _q AS SELECT *, CASE WHEN reason LIKE 'duplicate:%' THEN "
+            "'duplicate (merged)' WHEN reason LIKE 'call_id repeats%' THEN 'call_id repeats' "
+            "ELSE split_part(split_part(reason, ';', 1), ':', 1) END AS kind FROM ("
+            + _quarantine_sql(adapter.duplicates)
+            + ")"
+        )
+    duplicates = _count(con, "SELECT count(*) FROM _q WHERE kind = 'duplicate (merged)'")
+    set_aside = _count(con, "SELECT count(*) FROM _q") - duplicates
+    _too_many_bad(path, con, set_aside, rows_read, max_quarantine)
+    tmp_out = work / "calls.parquet"
+    with _watch(con, "writing", progress):
+        written = _count(
+            con,
+            f"COPY (SELECT {_output_select(adapter, raw_cols)} FROM l4 "
+            f"WHERE _reason IS NULL AND _dup_of IS NULL) TO {lit(str(tmp_out))} "
+            "(FORMAT parquet, COMPRESSION zstd)",
+        )
+    typed = _count(
+        con, f"SELECT count(*) FROM read_parquet({lit(str(tmp_out))}) WHERE category IS NOT NULL"
+    )
+    top = con.execute(
+        "SELECT kind, count(*) FROM _q GROUP BY kind ORDER BY 2 DESC, 1 LIMIT 5"
+    ).fetchall()
+    qpath = quarantine_path(output)
+    if set_aside + duplicates:
+        tmp_q = work / "quarantine.csv"
+        con.execute(
+            "COPY (SELECT source_row, source_line, reason, record FROM _q) "
+            f"TO {lit(str(tmp_q))} (FORMAT csv, HEADER)"
+        )
+        os.replace(tmp_q, qpath)
+    else:
+        qpath.unlink(missing_ok=True)
+    os.replace(tmp_out, output)
+    return IngestResult(
+        source=adapter.name,
+        input=str(path),
+        output=str(output),
+        quarantine=str(qpath) if set_aside + duplicates else None,
+        rows_read=rows_read,
+        rows_written=written,
+        rows_quarantined=set_aside,
+        duplicates=duplicates,
+        typed_calls=typed,
+        seconds=round(time.perf_counter() - start, 3),
+        top_reasons=[(str(k), int(n)) for k, n in top],
+    )
