@@ -21,7 +21,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	touch $@
 
 run: $(VENV)/.synced
-	$(BIN)/altresponse demo-ingest
+	$(BIN)/altresponse demo
 
 test: $(VENV)/.synced
 	$(BIN)/pytest
@@ -32,7 +32,7 @@ lint: $(VENV)/.synced
 	$(BIN)/mypy
 
 bench: $(VENV)/.synced
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ingest_bench.py
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from enum import StrEnum
@@ -24,7 +23,6 @@ from altresponse.calls.record import (
 from altresponse.datafiles import load_model
 from altresponse.errors import ConfigError, NotFoundError
 
-SOURCES_ENV = "ALTRESPONSE_SOURCES_PATH"
 ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "source": CallSource,
     "disposition": Disposition,
@@ -193,10 +191,9 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("altresponse.calls") / "sources"))
 
 
-def search_dirs() -> list[Path]:
-    """Adapter folders: those in ALTRESPONSE_SOURCES_PATH first, then the built-in ones."""
-    extra = os.environ.get(SOURCES_ENV, "")
-    return [Path(p) for p in extra.split(os.pathsep) if p] + [builtin_dir()]
+def search_dirs(extra: tuple[Path, ...] = ()) -> list[Path]:
+    """Adapter folders: the extra ones (settings) first, then the built-in ones."""
+    return [*extra, builtin_dir()]
 
 
 @cache
@@ -208,25 +205,25 @@ def load_adapter(path: Path) -> SourceAdapter:
     return adapter.model_copy(update={"path": path})
 
 
-def iter_adapter_files() -> Iterator[Path]:
+def iter_adapter_files(extra: tuple[Path, ...] = ()) -> Iterator[Path]:
     """Every adapter YAML file on the search path, earlier folders shadowing later ones."""
     seen: set[str] = set()
-    for folder in search_dirs():
+    for folder in search_dirs(extra):
         for path in sorted(folder.glob("*.yaml")):
             if path.stem not in seen:
                 seen.add(path.stem)
                 yield path
 
 
-def find_adapter(name_or_path: str) -> SourceAdapter:
+def find_adapter(name_or_path: str, extra: tuple[Path, ...] = ()) -> SourceAdapter:
     """An adapter by name (on the search path) or by the path of a YAML file."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
         return load_adapter(candidate.resolve())
-    for path in iter_adapter_files():
+    for path in iter_adapter_files(extra):
         if path.stem == name_or_path:
             return load_adapter(path)
-    names = ", ".join(p.stem for p in iter_adapter_files())
+    names = ", ".join(p.stem for p in iter_adapter_files(extra))
     raise NotFoundError(f"unknown source {name_or_path!r}; known sources: {names}")
 
 

@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from altresponse.calls.adapter import Duplicates, SourceAdapter, raw_column_name
+from altresponse.calls.adapter import Duplicates, MapValue, SourceAdapter, raw_column_name
 from altresponse.calls.compile import (
     ident,
     lit,
@@ -117,12 +116,12 @@ def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, header: list[
     raws = [f"{ident(src)} AS {ident(dst)}" for dst, src in raw_cols.items()]
     con.execute(
         "CREATE TEMP VIEW l1 AS SELECT rowid + 1 AS _row, "
-        + ", ".join([*texts, *raws, "to_json(raw) AS _record"])
+        + ", ".join([*texts, *raws])
         + " FROM raw"
     )
     typed = [f"{typed_expr(n, adapter).value} AS {ident(n)}" for n in adapter.fields]
     con.execute(
-        "CREATE TEMP VIEW l2 AS SELECT _row, _record, "
+        "CREATE TEMP VIEW l2 AS SELECT _row, "
         + ", ".join([*typed, f"{reason_expr(adapter)} AS _reason", *map(ident, raw_cols)])
         + " FROM l1"
     )
@@ -143,42 +142,49 @@ def _type_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
         rows = con.execute("SELECT DISTINCT local_type FROM l2 WHERE local_type IS NOT NULL")
         locals_ = [r[0] for r in rows.fetchall()]
     found = mapper.map_many(locals_)
-    method = {"crosswalk": TypeSource.CROSSWALK.value}
-    types = pa.table(
-        {
-            "local_type": pa.array(locals_, pa.string()),
-            "m_type": pa.array([s.incident_type for s in found], pa.string()),
-            "m_source": pa.array(
-                [
-                    method.get(s.method, TypeSource.SUGGESTED.value)
-                    if s.incident_type
-                    else TypeSource.UNMAPPED.value
-                    for s in found
-                ],
-                pa.string(),
-            ),
-            "m_confidence": pa.array([s.confidence if s.incident_type else None for s in found]),
-        }
-    )
-    codes = pa.table(
-        {
-            "code": list(taxonomy.incident_types),
-            "code_category": [t.category for t in taxonomy.incident_types.values()],
-        }
-    )
-    con.register("_types_arrow", types)
-    con.register("_codes_arrow", codes)
-    con.execute("CREATE TEMP TABLE _types AS SELECT * FROM _types_arrow")
-    con.execute("CREATE TEMP TABLE _codes AS SELECT * FROM _codes_arrow")
+    crosswalked = TypeSource.CROSSWALK.value
+    rows = [
+        (
+            local,
+            s.incident_type,
+            (crosswalked if s.method == "crosswalk" else TypeSource.SUGGESTED.value)
+            if s.incident_type
+            else TypeSource.UNMAPPED.value,
+            s.confidence if s.incident_type else None,
+        )
+        for local, s in zip(locals_, found, strict=True)
+    ]
+    # SQL VALUES rather than Arrow: DuckDB's Arrow scans import pandas, which costs a second.
+    _create_values(con, "_types", "local_type VARCHAR, m_type VARCHAR, m_source VARCHAR, "
+                   "m_confidence DOUBLE", rows)
+    codes = [(t.code, t.category) for t in taxonomy.incident_types.values()]
+    _create_values(con, "_codes", "code VARCHAR, code_category VARCHAR", codes)
+
+
+def _create_values(
+    con: duckdb.DuckDBPyConnection, name: str, columns: str, rows: list[tuple[MapValue, ...]]
+) -> None:
+    """A small temp table from literal rows."""
+    con.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    for i in range(0, len(rows), 1000):
+        values = ", ".join("(" + ", ".join(map(_literal, r)) + ")" for r in rows[i : i + 1000])
+        con.execute(f"INSERT INTO {name} VALUES {values}")
+
+
+def _literal(value: MapValue) -> str:
+    """A SQL literal keeping numbers numeric."""
+    if isinstance(value, float):
+        return repr(value)
+    return lit(value)
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
-    """View l3: incident type, category and type provenance joined in; unknown codes rejected."""
+    """Table staged: every row parsed once, with incident type, category and type provenance."""
     has_local = "local_type" in adapter.fields
     given = "l2.incident_type" if "incident_type" in adapter.fields else "CAST(NULL AS VARCHAR)"
     local = "l2.local_type" if has_local else "CAST(NULL AS VARCHAR)"
     con.execute(
-        f"""CREATE TEMP VIEW l3 AS
+        f"""CREATE TEMP TABLE staged AS
         SELECT l2.* EXCLUDE (_reason{", incident_type" if given != "CAST(NULL AS VARCHAR)" else ""}),
           coalesce({given}, t.m_type) AS incident_type,
           c.code_category AS category,
@@ -198,13 +204,13 @@ def _dedupe(con: duckdb.DuckDBPyConnection, policy: Duplicates) -> None:
     """View l4: each good row knows the row it repeats (_dup_of), per the duplicates policy."""
     keep = "max(_row)" if policy is Duplicates.KEEP_LAST else "min(_row)"
     con.execute(
-        f"""CREATE TEMP TABLE _dups AS SELECT call_id, {keep} AS keep FROM l3
+        f"""CREATE TEMP TABLE _dups AS SELECT call_id, {keep} AS keep FROM staged
         WHERE _reason IS NULL GROUP BY call_id HAVING count(*) > 1"""
     )
     con.execute(
-        """CREATE TEMP VIEW l4 AS SELECT l3.*,
-          CASE WHEN l3._reason IS NULL AND d.keep <> l3._row THEN d.keep END AS _dup_of
-        FROM l3 LEFT JOIN _dups d ON d.call_id = l3.call_id"""
+        """CREATE TEMP VIEW l4 AS SELECT s.*,
+          CASE WHEN s._reason IS NULL AND d.keep <> s._row THEN d.keep END AS _dup_of
+        FROM staged s LEFT JOIN _dups d ON d.call_id = s.call_id"""
     )
 
 
@@ -233,9 +239,11 @@ def _quarantine_sql(policy: Duplicates) -> str:
         else "'duplicate: superseded by row ' || _dup_of || ' (same call_id)'"
     )
     return f"""
-      SELECT _row AS source_row, CAST(NULL AS BIGINT) AS source_line,
-        coalesce(_reason, {dup_reason}) AS reason, _record AS record
-      FROM l4 WHERE _reason IS NOT NULL OR _dup_of IS NOT NULL
+      SELECT b._row AS source_row, CAST(NULL AS BIGINT) AS source_line, b.reason,
+        to_json(r.raw) AS record
+      FROM (SELECT _row, coalesce(_reason, {dup_reason}) AS reason FROM l4
+            WHERE _reason IS NOT NULL OR _dup_of IS NOT NULL) b
+      JOIN (SELECT rowid + 1 AS _row, raw FROM raw) r ON r._row = b._row
       UNION ALL
       SELECT NULL, line, error_type || ': ' || error_message, to_json({{'line': csv_line}})
       FROM {REJECTS}

@@ -152,9 +152,7 @@ def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, spec: FileSpec) -> lis
             columns[i].append(_cell(row[i]) if i < len(row) else None)
     book.close()
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)})
-    con.register("_xlsx", table)
-    con.execute("CREATE TEMP TABLE raw AS SELECT * FROM _xlsx")
-    con.unregister("_xlsx")
+    con.from_arrow(table).create("raw")
     return header
 
 
