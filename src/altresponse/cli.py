@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 taxonomy_app = typer.Typer(help="Incident types, categories and the local-type mapper.")
 app.add_typer(taxonomy_app, name="taxonomy")
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 T = TypeVar("T")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -78,14 +78,23 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
         yield update
 
 
+def _print_version(value: bool) -> None:
+    """--version: print and stop."""
+    if value:
+        out.print(f"altresponse {__version__}", highlight=False)
+        raise typer.Exit
+
+
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
 ) -> None:
     """Read settings once at start-up."""
-    if version:
-        out.print(f"altresponse {__version__}")
-        raise typer.Exit
     _State.settings = Settings.from_env()
 
 
@@ -99,8 +108,13 @@ def sources_cmd(as_json: JsonOpt = False) -> None:
         if as_json:
             _print_json(
                 [
-                    {"name": a.name, "title": a.title, "agency": a.agency,
-                     "timezone": a.timezone, "path": str(a.path)}
+                    {
+                        "name": a.name,
+                        "title": a.title,
+                        "agency": a.agency,
+                        "timezone": a.timezone,
+                        "path": str(a.path),
+                    }
                     for a in adapters
                 ]
             )
@@ -130,9 +144,7 @@ def ingest_cmd(
     def body() -> None:
         adapter = find_adapter(source, _State.settings.sources_path)
         with _progress(not as_json and err.is_terminal) as progress:
-            result = ingest(
-                file, adapter, output, progress=progress, max_quarantine=max_quarantine
-            )
+            result = ingest(file, adapter, output, progress=progress, max_quarantine=max_quarantine)
         if as_json:
             _print_json(result.to_json_dict())
             return

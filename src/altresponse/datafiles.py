@@ -1,4 +1,4 @@
-"""Load rule files (YAML) into frozen pydantic models, with errors that name file, line and field."""
+"""Load rule files (YAML) into frozen models, with errors that name file, line and field."""
 
 from __future__ import annotations
 

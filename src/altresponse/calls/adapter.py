@@ -29,7 +29,7 @@ ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "screening.suicide_risk": SuicideRisk,
     "type_source": TypeSource,
 }
-DERIVED_FIELDS = ("category", "type_source", "type_confidence")
+DERIVED_FIELDS = ("category",)
 MapValue = str | int | float | bool | None
 
 
@@ -79,25 +79,32 @@ class FieldSpec(BaseModel):
     map: dict[str, MapValue] = Field(default_factory=dict)
     default: MapValue = None
     null_values: tuple[str, ...] = ()
+    null_pattern: str | None = None
+    reads: tuple[str, ...] = ()
     optional: bool = False
 
     @model_validator(mode="after")
     def _one_origin(self) -> FieldSpec:
         """Exactly one of column, columns, value, sql says where the field comes from."""
-        given = [
-            n for n in ("column", "columns", "value", "sql") if getattr(self, n) is not None
-        ]
+        given = [n for n in ("column", "columns", "value", "sql") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of column, columns, value, sql (got {given or 0})")
         if "default" in self.model_fields_set and not self.map:
             raise ValueError("'default' only applies together with 'map'")
+        if self.reads and self.sql is None:
+            raise ValueError("'reads' names the columns of an 'sql' expression")
+        if self.null_pattern is not None:
+            try:
+                re.compile(self.null_pattern)
+            except re.error as exc:
+                raise ValueError(f"null_pattern is not a regular expression: {exc}") from exc
         return self
 
     def source_columns(self) -> tuple[str, ...]:
         """The source columns this field reads (sql expressions are checked by DuckDB)."""
         if self.column is not None:
             return (self.column,)
-        return self.columns or ()
+        return self.columns or self.reads
 
 
 class SourceAdapter(BaseModel):
@@ -134,6 +141,8 @@ class SourceAdapter(BaseModel):
         canonical = field_by_name()
         for name, spec in fields.items():
             _check_field(name, spec, canonical)
+        if {"type_source", "type_confidence"} & set(fields) and "incident_type" not in fields:
+            raise ValueError("type_source and type_confidence describe a mapped incident_type")
         missing = [n for n in ("call_id", "received_at") if n not in fields]
         if missing:
             raise ValueError(f"required canonical field(s) not mapped: {', '.join(missing)}")
@@ -201,7 +210,9 @@ def load_adapter(path: Path) -> SourceAdapter:
     """Read and validate one adapter file."""
     adapter = load_model(path, SourceAdapter)
     if adapter.name != path.stem:
-        raise ConfigError(f"{path}:1: name: {adapter.name!r} must match the file name {path.stem!r}")
+        raise ConfigError(
+            f"{path}:1: name: {adapter.name!r} must match the file name {path.stem!r}"
+        )
     return adapter.model_copy(update={"path": path})
 
 
@@ -230,4 +241,4 @@ def find_adapter(name_or_path: str, extra: tuple[Path, ...] = ()) -> SourceAdapt
 def raw_column_name(column: str) -> str:
     """The raw_* name under which an unmapped source column is kept."""
     slug = re.sub(r"[^0-9a-zA-Z]+", "_", column).strip("_").lower()
-    return f"raw_{slug or 'column'}"
+    return slug if slug.startswith("raw_") else f"raw_{slug or 'column'}"

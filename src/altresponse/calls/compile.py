@@ -35,13 +35,19 @@ def text_column(name: str) -> str:
     return ident(f"_t:{name}")
 
 
-def _origin(spec: FieldSpec) -> str:
-    """The field's source text before mapping: trimmed, empty as NULL."""
+def _origin(spec: FieldSpec, *, whole: bool) -> str:
+    """The field's source text before mapping: trimmed, empty as NULL.
+
+    With `whole` (timestamps), joined columns give NULL when any part is blank: a date without
+    its time is not a time.
+    """
     if spec.column is not None:
         return f"nullif(trim({ident(spec.column)}), '')"
     if spec.columns is not None:
-        parts = ", ".join(f"nullif(trim({ident(c)}), '')" for c in spec.columns)
-        return f"nullif(concat_ws({lit(spec.sep)}, {parts}), '')"
+        parts = [f"nullif(trim({ident(c)}), '')" for c in spec.columns]
+        if whole:
+            return "(" + f" || {lit(spec.sep)} || ".join(parts) + ")"
+        return f"nullif(concat_ws({lit(spec.sep)}, {', '.join(parts)}), '')"
     if spec.sql is not None:
         return f"nullif(trim(CAST(({spec.sql}) AS VARCHAR)), '')"
     return f"CAST({lit(spec.value)} AS VARCHAR)"
@@ -52,6 +58,9 @@ def _mapped(spec: FieldSpec, text: str) -> str:
     if spec.null_values:
         nulls = ", ".join(lit(v.upper()) for v in spec.null_values)
         text = f"(CASE WHEN upper({text}) IN ({nulls}) THEN NULL ELSE {text} END)"
+    if spec.null_pattern is not None:
+        pattern = lit(spec.null_pattern)
+        text = f"(CASE WHEN regexp_full_match({text}, {pattern}) THEN NULL ELSE {text} END)"
     if not spec.map:
         return text
     whens = []
@@ -65,9 +74,10 @@ def _mapped(spec: FieldSpec, text: str) -> str:
     return f"(CASE WHEN {text} IS NULL THEN NULL {' '.join(whens)} ELSE {fallback} END)"
 
 
-def text_expr(spec: FieldSpec) -> str:
+def text_expr(name: str, spec: FieldSpec) -> str:
     """Level 1: a field's mapped text from the raw row."""
-    return _mapped(spec, _origin(spec))
+    whole = field_by_name()[name].duckdb == "TIMESTAMPTZ"
+    return _mapped(spec, _origin(spec, whole=whole))
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,9 @@ def typed_expr(name: str, adapter: SourceAdapter) -> Typed:
     if duck == "BOOLEAN":
         yes = ", ".join(lit(w) for w in TRUE_WORDS)
         no = ", ".join(lit(w) for w in FALSE_WORDS)
-        value = f"(CASE WHEN upper({t}) IN ({yes}) THEN true WHEN upper({t}) IN ({no}) THEN false END)"
+        value = (
+            f"(CASE WHEN upper({t}) IN ({yes}) THEN true WHEN upper({t}) IN ({no}) THEN false END)"
+        )
         return Typed(value, f"({t} IS NOT NULL AND {value} IS NULL)", "true or false")
     enum = ENUM_FIELDS.get(name)
     if enum is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
@@ -112,7 +111,7 @@ def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, header: list[
     """Create views l1 (texts) and l2 (typed + reason); returns the raw_* columns kept."""
     used = set(adapter.source_columns()) | set(adapter.drop_columns)
     raw_cols = {raw_column_name(c): c for c in header if c not in used}
-    texts = [f"{text_expr(spec)} AS {text_column(n)}" for n, spec in adapter.fields.items()]
+    texts = [f"{text_expr(n, spec)} AS {text_column(n)}" for n, spec in adapter.fields.items()]
     raws = [f"{ident(src)} AS {ident(dst)}" for dst, src in raw_cols.items()]
     con.execute(
         "CREATE TEMP VIEW l1 AS SELECT rowid + 1 AS _row, "
@@ -139,11 +138,11 @@ def _type_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
     taxonomy = Taxonomy.load()
     locals_: list[str] = []
     if "local_type" in adapter.fields:
-        rows = con.execute("SELECT DISTINCT local_type FROM l2 WHERE local_type IS NOT NULL")
-        locals_ = [r[0] for r in rows.fetchall()]
+        query = "SELECT DISTINCT local_type FROM l2 WHERE local_type IS NOT NULL"
+        locals_ = [r[0] for r in con.execute(query).fetchall()]
     found = mapper.map_many(locals_)
     crosswalked = TypeSource.CROSSWALK.value
-    rows = [
+    rows: list[tuple[MapValue, ...]] = [
         (
             local,
             s.incident_type,
@@ -155,9 +154,15 @@ def _type_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
         for local, s in zip(locals_, found, strict=True)
     ]
     # SQL VALUES rather than Arrow: DuckDB's Arrow scans import pandas, which costs a second.
-    _create_values(con, "_types", "local_type VARCHAR, m_type VARCHAR, m_source VARCHAR, "
-                   "m_confidence DOUBLE", rows)
-    codes = [(t.code, t.category) for t in taxonomy.incident_types.values()]
+    _create_values(
+        con,
+        "_types",
+        "local_type VARCHAR, m_type VARCHAR, m_source VARCHAR, m_confidence DOUBLE",
+        rows,
+    )
+    codes: list[tuple[MapValue, ...]] = [
+        (t.code, t.category) for t in taxonomy.incident_types.values()
+    ]
     _create_values(con, "_codes", "code VARCHAR, code_category VARCHAR", codes)
 
 
@@ -180,17 +185,22 @@ def _literal(value: MapValue) -> str:
 
 def _resolve(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
     """Table staged: every row parsed once, with incident type, category and type provenance."""
-    has_local = "local_type" in adapter.fields
-    given = "l2.incident_type" if "incident_type" in adapter.fields else "CAST(NULL AS VARCHAR)"
-    local = "l2.local_type" if has_local else "CAST(NULL AS VARCHAR)"
+    null = "CAST(NULL AS VARCHAR)"
+    mapped = adapter.fields
+    given = "l2.incident_type" if "incident_type" in mapped else null
+    local = "l2.local_type" if "local_type" in mapped else null
+    given_source = "l2.type_source" if "type_source" in mapped else null
+    given_confidence = "l2.type_confidence" if "type_confidence" in mapped else "NULL"
+    replaced = [n for n in ("incident_type", "type_source", "type_confidence") if n in mapped]
     con.execute(
         f"""CREATE TEMP TABLE staged AS
-        SELECT l2.* EXCLUDE (_reason{", incident_type" if given != "CAST(NULL AS VARCHAR)" else ""}),
+        SELECT l2.* EXCLUDE (_reason{"".join(", " + n for n in replaced)}),
           coalesce({given}, t.m_type) AS incident_type,
           c.code_category AS category,
-          CASE WHEN {given} IS NOT NULL THEN 'source' WHEN {local} IS NULL THEN 'unmapped'
-               ELSE t.m_source END AS type_source,
-          CASE WHEN {given} IS NOT NULL THEN 1.0 ELSE t.m_confidence END AS type_confidence,
+          CASE WHEN {given} IS NOT NULL THEN coalesce({given_source}, 'source')
+               WHEN {local} IS NULL THEN 'unmapped' ELSE t.m_source END AS type_source,
+          CASE WHEN {given} IS NOT NULL THEN coalesce({given_confidence}, 1.0)
+               ELSE t.m_confidence END AS type_confidence,
           coalesce(l2._reason, CASE WHEN {given} IS NOT NULL AND gc.code IS NULL
             THEN 'incident_type: ' || {given} || ' is not a known incident type' END) AS _reason
         FROM l2
@@ -216,7 +226,7 @@ def _dedupe(con: duckdb.DuckDBPyConnection, policy: Duplicates) -> None:
 
 def _output_select(adapter: SourceAdapter, raw_cols: list[str]) -> str:
     """The canonical columns in order, each cast to its declared type, then raw_* columns."""
-    derived = {"incident_type", "category", "type_source", "type_confidence"}
+    derived = {"incident_type", "category", "type_source", "type_confidence"}  # from staged
     cols = []
     for f in CALL_FIELDS:
         if f.name == "screening":
@@ -256,7 +266,9 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _too_many_bad(path: Path, con: duckdb.DuckDBPyConnection, bad: int, read: int, limit: float) -> None:
+def _too_many_bad(
+    path: Path, con: duckdb.DuckDBPyConnection, bad: int, read: int, limit: float
+) -> None:
     """Refuse a file most of whose rows cannot be read: that is a wrong adapter, not bad rows."""
     if read and bad / read <= limit:
         return
@@ -290,8 +302,10 @@ def ingest(
             with _watch(con, "reading", progress):
                 header = load_raw(con, path, adapter.file)
             with suppress(duckdb.Error):
-                con.execute(f"CREATE TEMP TABLE {REJECTS} (line BIGINT, error_type VARCHAR, "
-                            "error_message VARCHAR, csv_line VARCHAR)")
+                con.execute(
+                    f"CREATE TEMP TABLE {REJECTS} (line BIGINT, error_type VARCHAR, "
+                    "error_message VARCHAR, csv_line VARCHAR)"
+                )
             _check_columns(path, adapter, header)
             adapter = adapter.for_columns(header)
             rows_read = _count(con, "SELECT count(*) FROM raw") + _count(
@@ -304,8 +318,18 @@ def ingest(
                 _type_table(con, adapter)
                 _resolve(con, adapter)
                 _dedupe(con, adapter.duplicates)
-            return _write(con, path, adapter, output, work, raw_cols, rows_read, start,
-                          progress, max_quarantine)
+            return _write(
+                con,
+                path,
+                adapter,
+                output,
+                work,
+                raw_cols,
+                rows_read,
+                start,
+                progress,
+                max_quarantine,
+            )
         finally:
             con.close()
 
@@ -339,7 +363,7 @@ def _write(
         written = _count(
             con,
             f"COPY (SELECT {_output_select(adapter, raw_cols)} FROM l4 "
-            f"WHERE _reason IS NULL AND _dup_of IS NULL) TO {lit(str(tmp_out))} "
+            f"WHERE _reason IS NULL AND _dup_of IS NULL ORDER BY _row) TO {lit(str(tmp_out))} "
             "(FORMAT parquet, COMPRESSION zstd)",
         )
     typed = _count(
@@ -355,10 +379,10 @@ def _write(
             "COPY (SELECT source_row, source_line, reason, record FROM _q) "
             f"TO {lit(str(tmp_q))} (FORMAT csv, HEADER)"
         )
-        os.replace(tmp_q, qpath)
+        tmp_q.replace(qpath)
     else:
         qpath.unlink(missing_ok=True)
-    os.replace(tmp_out, output)
+    tmp_out.replace(output)
     return IngestResult(
         source=adapter.name,
         input=str(path),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from altresponse.calls.adapter import FileFormat, FileSpec
 from altresponse.calls.compile import ident, lit
@@ -89,23 +91,22 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: FileSpec) -> list
 def load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     """Parquet; struct columns are flattened to parent.child text columns."""
     try:
-        described = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})"
-        ).fetchall()
-        selects, names = [], []
-        for name, dtype, *_ in described:
-            if str(dtype).upper().startswith("STRUCT("):
-                children = con.execute(
-                    f"SELECT unnest(struct_keys(NULL::{dtype}))"
-                ).fetchall()
-                for (child,) in children:
-                    names.append(f"{name}.{child}")
-                    selects.append(
-                        f"CAST({ident(name)}.{ident(child)} AS VARCHAR) AS {ident(names[-1])}"
-                    )
-            else:
-                names.append(name)
-                selects.append(f"CAST({ident(name)} AS VARCHAR) AS {ident(name)}")
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot read as Parquet: {exc}") from exc
+    selects, names = [], []
+    for column in schema:
+        if pa.types.is_struct(column.type):
+            for child in column.type:
+                names.append(f"{column.name}.{child.name}")
+                selects.append(
+                    f"CAST({ident(column.name)}.{ident(child.name)} AS VARCHAR) "
+                    f"AS {ident(names[-1])}"
+                )
+        else:
+            names.append(column.name)
+            selects.append(f"CAST({ident(column.name)} AS VARCHAR) AS {ident(column.name)}")
+    try:
         con.execute(
             f"CREATE TEMP TABLE raw AS SELECT {', '.join(selects)} "
             f"FROM read_parquet({lit(str(path))})"
@@ -121,8 +122,10 @@ def _cell(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
     return str(value)
 
 
@@ -151,7 +154,9 @@ def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, spec: FileSpec) -> lis
         for i in range(len(header)):
             columns[i].append(_cell(row[i]) if i < len(row) else None)
     book.close()
-    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)})
+    table = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)}
+    )
     con.from_arrow(table).create("raw")
     return header
 

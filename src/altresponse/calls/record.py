@@ -59,7 +59,7 @@ class TypeSource(StrEnum):
 
 
 @dataclass(frozen=True)
-class Field_:
+class CallField:
     """One canonical column: its name, Arrow type, DuckDB type and meaning."""
 
     name: str
@@ -70,47 +70,49 @@ class Field_:
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
-SCREENING_FIELDS: tuple[Field_, ...] = (
-    Field_("weapon", pa.bool_(), "BOOLEAN", "A weapon is present or mentioned"),
-    Field_("violence", pa.bool_(), "BOOLEAN", "Violence is happening or threatened"),
-    Field_("injury", pa.bool_(), "BOOLEAN", "Someone is injured"),
-    Field_("medical_emergency", pa.bool_(), "BOOLEAN", "A medical emergency needs EMS"),
-    Field_("crime_in_progress", pa.bool_(), "BOOLEAN", "A crime is in progress with a suspect"),
-    Field_("immediate_danger", pa.bool_(), "BOOLEAN", "Someone is in immediate danger"),
-    Field_(
+SCREENING_FIELDS: tuple[CallField, ...] = (
+    CallField("weapon", pa.bool_(), "BOOLEAN", "A weapon is present or mentioned"),
+    CallField("violence", pa.bool_(), "BOOLEAN", "Violence is happening or threatened"),
+    CallField("injury", pa.bool_(), "BOOLEAN", "Someone is injured"),
+    CallField("medical_emergency", pa.bool_(), "BOOLEAN", "A medical emergency needs EMS"),
+    CallField("crime_in_progress", pa.bool_(), "BOOLEAN", "A crime is in progress with a suspect"),
+    CallField("immediate_danger", pa.bool_(), "BOOLEAN", "Someone is in immediate danger"),
+    CallField(
         "caller_requests_alternative",
         pa.bool_(),
         "BOOLEAN",
         "The caller asks for a civilian (non-police) response",
     ),
-    Field_("willing_to_wait", pa.bool_(), "BOOLEAN", "The caller will wait for a civilian team"),
-    Field_("suicide_risk", pa.string(), "VARCHAR", "none, ideation, plan, attempt, or null"),
+    CallField("willing_to_wait", pa.bool_(), "BOOLEAN", "The caller will wait for a civilian team"),
+    CallField("suicide_risk", pa.string(), "VARCHAR", "none, ideation, plan, attempt, or null"),
 )
 
 SCREENING_TYPE = pa.struct([pa.field(f.name, f.arrow) for f in SCREENING_FIELDS])
 SCREENING_DUCKDB = "STRUCT({})".format(", ".join(f"{f.name} {f.duckdb}" for f in SCREENING_FIELDS))
 
-CALL_FIELDS: tuple[Field_, ...] = (
-    Field_("call_id", pa.string(), "VARCHAR", "The agency's own id for the call (unique per agency)"),
-    Field_("agency", pa.string(), "VARCHAR", "The agency that took the call"),
-    Field_("received_at", TIMESTAMP, "TIMESTAMPTZ", "When the call was received (required)"),
-    Field_("dispatched_at", TIMESTAMP, "TIMESTAMPTZ", "When the first unit was dispatched"),
-    Field_("arrived_at", TIMESTAMP, "TIMESTAMPTZ", "When the first unit arrived"),
-    Field_("cleared_at", TIMESTAMP, "TIMESTAMPTZ", "When the last unit cleared"),
-    Field_("source", pa.string(), "VARCHAR", "911, 311, 988, officer, alarm, text or other"),
-    Field_("local_type", pa.string(), "VARCHAR", "The agency's own call type text"),
-    Field_("incident_type", pa.string(), "VARCHAR", "Canonical incident type (APCO code)"),
-    Field_("category", pa.string(), "VARCHAR", "Analyst category of the incident type"),
-    Field_("type_source", pa.string(), "VARCHAR", "source, crosswalk, suggested or unmapped"),
-    Field_("type_confidence", pa.float64(), "DOUBLE", "Confidence of the incident type, 0 to 1"),
-    Field_("priority", pa.int32(), "INTEGER", "Agency priority, 1 = most urgent"),
-    Field_("disposition", pa.string(), "VARCHAR", "Canonical disposition"),
-    Field_("local_disposition", pa.string(), "VARCHAR", "The agency's own disposition text"),
-    Field_("zone", pa.string(), "VARCHAR", "Beat, district or zone of the call"),
-    Field_("lat", pa.float64(), "DOUBLE", "Latitude (WGS84), often block-level"),
-    Field_("lon", pa.float64(), "DOUBLE", "Longitude (WGS84), often block-level"),
-    Field_("narrative", pa.string(), "VARCHAR", "Call-taker notes, free text"),
-    Field_("screening", SCREENING_TYPE, SCREENING_DUCKDB, "Answers to the screening questions"),
+CALL_FIELDS: tuple[CallField, ...] = (
+    CallField(
+        "call_id", pa.string(), "VARCHAR", "The agency's own id for the call (unique per agency)"
+    ),
+    CallField("agency", pa.string(), "VARCHAR", "The agency that took the call"),
+    CallField("received_at", TIMESTAMP, "TIMESTAMPTZ", "When the call was received (required)"),
+    CallField("dispatched_at", TIMESTAMP, "TIMESTAMPTZ", "When the first unit was dispatched"),
+    CallField("arrived_at", TIMESTAMP, "TIMESTAMPTZ", "When the first unit arrived"),
+    CallField("cleared_at", TIMESTAMP, "TIMESTAMPTZ", "When the last unit cleared"),
+    CallField("source", pa.string(), "VARCHAR", "911, 311, 988, officer, alarm, text or other"),
+    CallField("local_type", pa.string(), "VARCHAR", "The agency's own call type text"),
+    CallField("incident_type", pa.string(), "VARCHAR", "Canonical incident type (APCO code)"),
+    CallField("category", pa.string(), "VARCHAR", "Analyst category of the incident type"),
+    CallField("type_source", pa.string(), "VARCHAR", "source, crosswalk, suggested or unmapped"),
+    CallField("type_confidence", pa.float64(), "DOUBLE", "Confidence of the incident type, 0 to 1"),
+    CallField("priority", pa.int32(), "INTEGER", "Agency priority, 1 = most urgent"),
+    CallField("disposition", pa.string(), "VARCHAR", "Canonical disposition"),
+    CallField("local_disposition", pa.string(), "VARCHAR", "The agency's own disposition text"),
+    CallField("zone", pa.string(), "VARCHAR", "Beat, district or zone of the call"),
+    CallField("lat", pa.float64(), "DOUBLE", "Latitude (WGS84), often block-level"),
+    CallField("lon", pa.float64(), "DOUBLE", "Longitude (WGS84), often block-level"),
+    CallField("narrative", pa.string(), "VARCHAR", "Call-taker notes, free text"),
+    CallField("screening", SCREENING_TYPE, SCREENING_DUCKDB, "Answers to the screening questions"),
 )
 
 CALL_COLUMNS: tuple[str, ...] = tuple(f.name for f in CALL_FIELDS)
@@ -126,7 +128,7 @@ def call_schema(raw_columns: tuple[str, ...] = ()) -> pa.Schema:
     return pa.schema(fields)
 
 
-def field_by_name() -> dict[str, Field_]:
+def field_by_name() -> dict[str, CallField]:
     """Every canonical field, screening answers included as `screening.NAME`."""
     fields = {f.name: f for f in CALL_FIELDS if f.name != "screening"}
     fields.update({f"screening.{f.name}": f for f in SCREENING_FIELDS})

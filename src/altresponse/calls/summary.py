@@ -59,7 +59,7 @@ def summarize(path: Path) -> CallsSummary:
             f"({lit(c.code)}, {lit(c.vera_category)}, {lit(c.label)})"
             for c in taxonomy.categories.values()
         )
-        con.execute(f"CREATE TEMP TABLE cat(code VARCHAR, vera VARCHAR, label VARCHAR)")
+        con.execute("CREATE TEMP TABLE cat(code VARCHAR, vera VARCHAR, label VARCHAR)")
         con.execute(f"INSERT INTO cat VALUES {vera}")
         try:
             con.execute(
