@@ -332,3 +332,25 @@ fields:
     src.write_text("id,at\n1,2024-01-01T00:00:00Z\n")
     with pytest.raises(InputError, match=r"missing column\(s\) kind"):
         ingest(src, load_adapter(adapter_file), tmp_path / "x.parquet")
+
+
+def test_sql_field_on_a_file_without_its_column_is_one_clear_line(tmp_path: Path) -> None:
+    adapter_file = tmp_path / "loose.yaml"
+    adapter_file.write_text(
+        """name: loose
+title: t
+agency: A
+timezone: UTC
+fields:
+  call_id: {column: id}
+  received_at: {column: at}
+  local_type: {sql: 'upper("Tencode Suffix")'}
+"""
+    )
+    src = tmp_path / "x.csv"
+    src.write_text("id,at\n1,2024-01-01T00:00:00Z\n")
+    with pytest.raises(InputError) as info:
+        ingest(src, load_adapter(adapter_file), tmp_path / "x.parquet")
+    message = str(info.value)
+    assert "field local_type of source 'loose'" in message and "Tencode Suffix" in message
+    assert "\n" not in message

@@ -22,7 +22,7 @@ from altresponse.calls.compile import (
     text_expr,
     typed_expr,
 )
-from altresponse.calls.readers import REJECTS, load_raw
+from altresponse.calls.readers import REJECTS, first_line, load_raw
 from altresponse.calls.record import CALL_FIELDS, TypeSource
 from altresponse.errors import ConfigError, InputError
 from altresponse.taxonomy import Taxonomy, TypeMapper, load_crosswalk
@@ -105,6 +105,18 @@ def _check_columns(path: Path, adapter: SourceAdapter, header: list[str]) -> Non
             f"{path}: missing column(s) {', '.join(missing)} that source '{adapter.name}' "
             f"reads (file has: {shown})"
         )
+
+
+def _check_expressions(con: duckdb.DuckDBPyConnection, path: Path, adapter: SourceAdapter) -> None:
+    """Every field's expression binds against this file, or one line names the field."""
+    for name, spec in adapter.fields.items():
+        try:
+            con.execute(f"SELECT {text_expr(name, spec)} FROM raw LIMIT 0").fetchall()
+        except duckdb.Error as exc:
+            raise InputError(
+                f"{path}: field {name} of source '{adapter.name}' ({adapter.path}) cannot be "
+                f"read from this file: {first_line(exc)}"
+            ) from exc
 
 
 def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, header: list[str]) -> list[str]:
@@ -313,6 +325,7 @@ def ingest(
             )
             if rows_read == 0:
                 raise InputError(f"{path}: no data rows (only a header)")
+            _check_expressions(con, path, adapter)
             raw_cols = _stage(con, adapter, header)
             with _watch(con, "mapping types", progress):
                 _type_table(con, adapter)

@@ -84,7 +84,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: FileSpec) -> list
     try:
         con.execute(sql)
     except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read as CSV: {_first_line(exc)}") from exc
+        raise InputError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
     return header
 
 
@@ -112,7 +112,7 @@ def load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             f"FROM read_parquet({lit(str(path))})"
         )
     except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read as Parquet: {_first_line(exc)}") from exc
+        raise InputError(f"{path}: cannot read as Parquet: {first_line(exc)}") from exc
     return names
 
 
@@ -175,7 +175,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, spec: FileSpec) -> list
     return load_csv(con, path, spec)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """The first line of a DuckDB message, without its error-class prefix."""
     line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return line.split("Error: ", 1)[-1]
