@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from altresponse.calls.adapter import find_adapter, load_adapter
 from altresponse.calls.ingest import ingest, quarantine_path
@@ -354,3 +356,44 @@ fields:
     message = str(info.value)
     assert "field local_type of source 'loose'" in message and "Tencode Suffix" in message
     assert "\n" not in message
+
+
+CELL = st.one_of(
+    st.just(""),
+    st.sampled_from(["07/04/2024 14:30", "12/31/2023 23:59", "bad", "13/45/2024 10:00"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=8),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["", "K1", "K2", "K3", "K4", "K5"]), CELL, CELL, CELL),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_every_row_is_written_or_set_aside(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str, str]]
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    adapter = load_adapter(write_adapter(folder))
+    src = folder / "calls.csv"
+    with src.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER.strip().split(","))
+        for call_id, when, kind, weapon in rows:
+            writer.writerow([call_id, when, kind, "", "", "ARR", weapon, "n"])
+    out = folder / "out.parquet"
+    result = ingest(src, adapter, out, max_quarantine=1.0)
+    assert result.rows_read == len(rows)
+    assert result.rows_read == result.rows_written + result.rows_quarantined + result.duplicates
+    written = [r["call_id"] for r in rows_of(out)]
+    assert len(written) == len(set(written)) == result.rows_written
+    set_aside = 0
+    if quarantine_path(out).exists():
+        with quarantine_path(out).open(encoding="utf-8") as handle:
+            set_aside = len(list(csv.DictReader(handle)))
+    assert set_aside == result.rows_quarantined + result.duplicates
