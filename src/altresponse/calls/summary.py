@@ -48,6 +48,12 @@ def _shares(con: duckdb.DuckDBPyConnection, sql: str, total: int) -> list[Share]
     return [Share(str(label), int(n), round(n / total, 4) if total else 0.0) for label, n in rows]
 
 
+def _type_label(taxonomy: Taxonomy, code: str) -> str:
+    """An incident type code with its name, e.g. `WELFARE (WELFARE CHECK)`."""
+    known = taxonomy.incident_types.get(code)
+    return f"{code} ({known.name.lower()})" if known else code
+
+
 def summarize(path: Path) -> CallsSummary:
     """Summarise a canonical Parquet file of calls."""
     if not path.is_file():
@@ -92,7 +98,10 @@ def summarize(path: Path) -> CallsSummary:
             by_source=shares("source"),
             by_vera_category=shares("vera"),
             by_category=shares("label"),
-            top_incident_types=shares("incident_type", TOP_TYPES),
+            top_incident_types=[
+                Share(_type_label(taxonomy, s.label), s.calls, s.share)
+                for s in shares("incident_type", TOP_TYPES)
+            ],
             unmapped_calls=int(row[3]),
         )
     finally:
