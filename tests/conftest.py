@@ -15,7 +15,7 @@ def shared_data() -> Path:
     """The real public data folder, read in place; skip (or fail under CI) when absent."""
     path = Path(os.environ.get("ALTRESPONSE_SHARED_DATA", SHARED_DATA))
     if not (path / "INDEX.md").is_file():
-        message = f"real data not found at {path} (set ALTRESPONSE_SHARED_DATA or check out shared/)"
+        message = f"real data not found at {path} (set ALTRESPONSE_SHARED_DATA or add ../shared)"
         if os.environ.get("ALTRESPONSE_REQUIRE_DATA") == "1":
             pytest.fail(message)
         pytest.skip(message)
