@@ -9,6 +9,8 @@ UV := $(TOOLS)/bin/uv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Trust the platform certificate store, as pip does (networks with their own root CA).
+export UV_SYSTEM_CERTS := 1
 
 .PHONY: run test lint bench clean
 
