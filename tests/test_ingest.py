@@ -397,3 +397,16 @@ def test_every_row_is_written_or_set_aside(
         with quarantine_path(out).open(encoding="utf-8") as handle:
             set_aside = len(list(csv.DictReader(handle)))
     assert set_aside == result.rows_quarantined + result.duplicates
+
+
+def test_rerun_without_bad_rows_removes_the_stale_quarantine(tmp_path: Path, town: Path) -> None:
+    src = tmp_path / "calls.csv"
+    good = "".join(f"G{i},07/04/2024 14:{i:02d},THEFT,,,ARR,,\n" for i in range(30))
+    src.write_text(HEADER + good + ",07/04/2024 14:30,THEFT,,,ARR,,\n", encoding="utf-8")
+    out = tmp_path / "calls.parquet"
+    assert ingest(src, load_adapter(town), out).quarantine == str(quarantine_path(out))
+    assert quarantine_path(out).is_file()
+    src.write_text(HEADER + good, encoding="utf-8")
+    assert ingest(src, load_adapter(town), out).quarantine is None
+    assert not quarantine_path(out).exists()
+    assert len(rows_of(out)) == 30

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import duckdb
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from altresponse.calls.adapter import find_adapter
-from altresponse.calls.ingest import IngestResult, ingest
 from altresponse.calls.record import CALL_COLUMNS, TIMESTAMP_FIELDS
 from altresponse.taxonomy import load_crosswalk
+from realdata import Ingested, ingest_real
 
 pytestmark = pytest.mark.realdata
 
@@ -29,64 +24,28 @@ SAN_DIEGO_CALL_TYPES = "san_diego_pd_cfs/pd_cfs_calltypes_datasd.csv"
 ALEXANDRIA_FILE = "alexandria_va_decc_cad/decc_cad_2025_weeks35-52.csv.gz"
 
 
-@dataclass(frozen=True)
-class Ingested:
-    """One ingest run: its summary, the written table and the quarantined rows."""
-
-    result: IngestResult
-    table: pa.Table
-    quarantine: list[dict[str, str]]
-
-    def call(self, call_id: str) -> dict[str, Any]:
-        """The written row of one call."""
-        found = self.table.filter(pc.equal(self.table["call_id"], call_id)).to_pylist()
-        assert len(found) == 1, f"{call_id}: {len(found)} rows"
-        row: dict[str, Any] = found[0]
-        return row
-
-    def count(self, where: str) -> int:
-        """How many written calls satisfy a SQL condition."""
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        con.register("calls", self.table)
-        row = con.execute(f"SELECT count(*) FROM calls WHERE {where}").fetchone()
-        con.close()
-        assert row is not None
-        return int(row[0])
-
-
-def _ingest(shared: Path, relative: str, source: str, out: Path) -> Ingested:
-    """Ingest one real file with a built-in adapter into `out`."""
-    result = ingest(shared / relative, find_adapter(source), out / f"{source}.parquet")
-    quarantine: list[dict[str, str]] = []
-    if result.quarantine is not None:
-        with Path(result.quarantine).open(encoding="utf-8", newline="") as handle:
-            quarantine = list(csv.DictReader(handle))
-    return Ingested(result, pq.read_table(result.output), quarantine)
-
-
 @pytest.fixture(scope="module")
 def san_antonio(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     out = tmp_path_factory.mktemp("sapd")
-    return _ingest(shared_data, SAN_ANTONIO_FILE, "san_antonio_pd", out)
+    return ingest_real(shared_data, SAN_ANTONIO_FILE, "san_antonio_pd", out)
 
 
 @pytest.fixture(scope="module")
 def nashville(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     out = tmp_path_factory.mktemp("mnpd")
-    return _ingest(shared_data, NASHVILLE_FILE, "nashville_mnpd", out)
+    return ingest_real(shared_data, NASHVILLE_FILE, "nashville_mnpd", out)
 
 
 @pytest.fixture(scope="module")
 def san_diego(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     out = tmp_path_factory.mktemp("sdpd")
-    return _ingest(shared_data, SAN_DIEGO_FILE, "san_diego_pd", out)
+    return ingest_real(shared_data, SAN_DIEGO_FILE, "san_diego_pd", out)
 
 
 @pytest.fixture(scope="module")
 def alexandria(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     out = tmp_path_factory.mktemp("decc")
-    return _ingest(shared_data, ALEXANDRIA_FILE, "alexandria_decc", out)
+    return ingest_real(shared_data, ALEXANDRIA_FILE, "alexandria_decc", out)
 
 
 def _utc(y: int, mo: int, d: int, h: int, mi: int = 0, s: int = 0, us: int = 0) -> datetime:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
-from altresponse.calls.adapter import find_adapter
-from altresponse.calls.ingest import IngestResult, ingest
 from altresponse.calls.record import CALL_COLUMNS, TIMESTAMP_FIELDS
+from realdata import Ingested, ingest_real
 
 pytestmark = pytest.mark.realdata
 
@@ -31,56 +25,29 @@ LANE_XLSX = "lane_county_mcslc_mobile_crisis/MCSLC_original.xlsx"
 LANE_ROWS_WITHOUT_REQUEST_TIME = 77
 
 
-@dataclass(frozen=True)
-class Ingested:
-    """One ingest run: its summary, the written table and the quarantined rows."""
-
-    result: IngestResult
-    table: pa.Table
-    quarantine: list[dict[str, str]]
-
-    def call(self, call_id: str) -> dict[str, Any]:
-        """The written row of one call."""
-        rows: list[dict[str, Any]] = self.table.filter(
-            pc.equal(self.table["call_id"], call_id)
-        ).to_pylist()
-        assert len(rows) == 1, f"{call_id}: {len(rows)} rows"
-        return rows[0]
-
-
-def _ingest(shared: Path, relative: str, source: str, out: Path) -> Ingested:
-    """Ingest one real file with a built-in adapter into `out`."""
-    result = ingest(shared / relative, find_adapter(source), out / f"{source}.parquet")
-    quarantine: list[dict[str, str]] = []
-    if result.quarantine is not None:
-        with Path(result.quarantine).open(encoding="utf-8", newline="") as handle:
-            quarantine = list(csv.DictReader(handle))
-    return Ingested(result, pq.read_table(result.output), quarantine)
-
-
 @pytest.fixture(scope="module")
 def slo(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
-    return _ingest(shared_data, SLO_FILE, "san_luis_obispo_pd", tmp_path_factory.mktemp("slo"))
+    return ingest_real(shared_data, SLO_FILE, "san_luis_obispo_pd", tmp_path_factory.mktemp("slo"))
 
 
 @pytest.fixture(scope="module")
 def berkeley(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
-    return _ingest(shared_data, BERKELEY_FILE, "berkeley_pd", tmp_path_factory.mktemp("brk"))
+    return ingest_real(shared_data, BERKELEY_FILE, "berkeley_pd", tmp_path_factory.mktemp("brk"))
 
 
 @pytest.fixture(scope="module")
 def toronto(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
-    return _ingest(shared_data, TORONTO_FILE, "toronto_pic", tmp_path_factory.mktemp("tor"))
+    return ingest_real(shared_data, TORONTO_FILE, "toronto_pic", tmp_path_factory.mktemp("tor"))
 
 
 @pytest.fixture(scope="module")
 def lane(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
-    return _ingest(shared_data, LANE_CSV, "lane_county_mcslc", tmp_path_factory.mktemp("lane"))
+    return ingest_real(shared_data, LANE_CSV, "lane_county_mcslc", tmp_path_factory.mktemp("lane"))
 
 
 @pytest.fixture(scope="module")
 def lane_xlsx(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Ingested:
-    return _ingest(shared_data, LANE_XLSX, "lane_county_mcslc", tmp_path_factory.mktemp("xlsx"))
+    return ingest_real(shared_data, LANE_XLSX, "lane_county_mcslc", tmp_path_factory.mktemp("xlsx"))
 
 
 def _day(zone: ZoneInfo, year: int, month: int, day: int) -> datetime:

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from altresponse.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _known_zone(value: str) -> str:
+    """The timezone must be an IANA name such as America/Chicago."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r} (use an IANA name)") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+"""A field holding an IANA timezone name, checked when the file is read."""
 Location = tuple[str | int, ...]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from altresponse.calls.adapter import Duplicates, MapValue, SourceAdapter, raw_column_name
+from altresponse.calls.adapter import Duplicates, SourceAdapter, raw_column_name
 from altresponse.calls.compile import (
     ident,
     lit,
@@ -23,9 +23,9 @@ from altresponse.calls.compile import (
     typed_expr,
 )
 from altresponse.calls.readers import REJECTS, first_line, load_raw
-from altresponse.calls.record import CALL_FIELDS, TypeSource
+from altresponse.calls.record import CALL_FIELDS
+from altresponse.calls.typemap import stage_types
 from altresponse.errors import ConfigError, InputError
-from altresponse.taxonomy import Taxonomy, TypeMapper, load_crosswalk
 
 DEFAULT_MAX_QUARANTINE = 0.05
 Progress = Callable[[str, float], None]
@@ -143,85 +143,6 @@ def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, header: list[
     return list(raw_cols)
 
 
-def _type_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
-    """Map each distinct local type once, in Python, into the small table _types."""
-    crosswalk_file = adapter.crosswalk_path()
-    mapper = TypeMapper(load_crosswalk(crosswalk_file) if crosswalk_file else None)
-    taxonomy = Taxonomy.load()
-    locals_: list[str] = []
-    if "local_type" in adapter.fields:
-        query = "SELECT DISTINCT local_type FROM l2 WHERE local_type IS NOT NULL"
-        locals_ = [r[0] for r in con.execute(query).fetchall()]
-    found = mapper.map_many(locals_)
-    crosswalked = TypeSource.CROSSWALK.value
-    rows: list[tuple[MapValue, ...]] = [
-        (
-            local,
-            s.incident_type,
-            (crosswalked if s.method == "crosswalk" else TypeSource.SUGGESTED.value)
-            if s.incident_type
-            else TypeSource.UNMAPPED.value,
-            s.confidence if s.incident_type else None,
-        )
-        for local, s in zip(locals_, found, strict=True)
-    ]
-    # SQL VALUES rather than Arrow: DuckDB's Arrow scans import pandas, which costs a second.
-    _create_values(
-        con,
-        "_types",
-        "local_type VARCHAR, m_type VARCHAR, m_source VARCHAR, m_confidence DOUBLE",
-        rows,
-    )
-    codes: list[tuple[MapValue, ...]] = [
-        (t.code, t.category) for t in taxonomy.incident_types.values()
-    ]
-    _create_values(con, "_codes", "code VARCHAR, code_category VARCHAR", codes)
-
-
-def _create_values(
-    con: duckdb.DuckDBPyConnection, name: str, columns: str, rows: list[tuple[MapValue, ...]]
-) -> None:
-    """A small temp table from literal rows."""
-    con.execute(f"CREATE TEMP TABLE {name} ({columns})")
-    for i in range(0, len(rows), 1000):
-        values = ", ".join("(" + ", ".join(map(_literal, r)) + ")" for r in rows[i : i + 1000])
-        con.execute(f"INSERT INTO {name} VALUES {values}")
-
-
-def _literal(value: MapValue) -> str:
-    """A SQL literal keeping numbers numeric."""
-    if isinstance(value, float):
-        return repr(value)
-    return lit(value)
-
-
-def _resolve(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
-    """Table staged: every row parsed once, with incident type, category and type provenance."""
-    null = "CAST(NULL AS VARCHAR)"
-    mapped = adapter.fields
-    given = "l2.incident_type" if "incident_type" in mapped else null
-    local = "l2.local_type" if "local_type" in mapped else null
-    given_source = "l2.type_source" if "type_source" in mapped else null
-    given_confidence = "l2.type_confidence" if "type_confidence" in mapped else "NULL"
-    replaced = [n for n in ("incident_type", "type_source", "type_confidence") if n in mapped]
-    con.execute(
-        f"""CREATE TEMP TABLE staged AS
-        SELECT l2.* EXCLUDE (_reason{"".join(", " + n for n in replaced)}),
-          coalesce({given}, t.m_type) AS incident_type,
-          c.code_category AS category,
-          CASE WHEN {given} IS NOT NULL THEN coalesce({given_source}, 'source')
-               WHEN {local} IS NULL THEN 'unmapped' ELSE t.m_source END AS type_source,
-          CASE WHEN {given} IS NOT NULL THEN coalesce({given_confidence}, 1.0)
-               ELSE t.m_confidence END AS type_confidence,
-          coalesce(l2._reason, CASE WHEN {given} IS NOT NULL AND gc.code IS NULL
-            THEN 'incident_type: ' || {given} || ' is not a known incident type' END) AS _reason
-        FROM l2
-        LEFT JOIN _types t ON t.local_type = {local}
-        LEFT JOIN _codes gc ON gc.code = {given}
-        LEFT JOIN _codes c ON c.code = coalesce({given}, t.m_type)"""
-    )
-
-
 def _dedupe(con: duckdb.DuckDBPyConnection, policy: Duplicates) -> None:
     """View l4: each good row knows the row it repeats (_dup_of), per the duplicates policy."""
     keep = "max(_row)" if policy is Duplicates.KEEP_LAST else "min(_row)"
@@ -296,6 +217,27 @@ def _too_many_bad(
     )
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One ingest: where from, where to, the work folder, and how to report."""
+
+    path: Path
+    output: Path
+    work: Path
+    progress: Progress | None
+    max_quarantine: float
+
+    @property
+    def staged_output(self) -> Path:
+        """The Parquet file as written, before it is moved into place."""
+        return self.work / "calls.parquet"
+
+    @property
+    def staged_quarantine(self) -> Path:
+        """The quarantine file as written, before it is moved into place."""
+        return self.work / "quarantine.csv"
+
+
 def ingest(
     path: Path,
     adapter: SourceAdapter,
@@ -308,99 +250,23 @@ def ingest(
     start = time.perf_counter()
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".ingest-") as tmp:
-        work = Path(tmp)
-        con = _connect(adapter, work / "spill")
+        job = _Job(path, output, Path(tmp), progress, max_quarantine)
+        con = _connect(adapter, job.work / "spill")
         try:
-            with _watch(con, "reading", progress):
-                header = load_raw(con, path, adapter.file)
-            with suppress(duckdb.Error):
-                con.execute(
-                    f"CREATE TEMP TABLE {REJECTS} (line BIGINT, error_type VARCHAR, "
-                    "error_message VARCHAR, csv_line VARCHAR)"
-                )
-            _check_columns(path, adapter, header)
-            adapter = adapter.for_columns(header)
-            rows_read = _count(con, "SELECT count(*) FROM raw") + _count(
-                con, f"SELECT count(DISTINCT line) FROM {REJECTS}"
-            )
-            if rows_read == 0:
-                raise InputError(f"{path}: no data rows (only a header)")
-            _check_expressions(con, path, adapter)
-            raw_cols = _stage(con, adapter, header)
-            with _watch(con, "mapping types", progress):
-                _type_table(con, adapter)
-                _resolve(con, adapter)
-                _dedupe(con, adapter.duplicates)
-            return _write(
-                con,
-                path,
-                adapter,
-                output,
-                work,
-                raw_cols,
-                rows_read,
-                start,
-                progress,
-                max_quarantine,
-            )
+            adapter, raw_cols, rows_read = _prepare(con, job, adapter)
+            set_aside, duplicates = _set_aside(con, job, rows_read, adapter.duplicates)
+            written, typed = _write_calls(con, job, adapter, raw_cols)
+            top = con.execute(
+                "SELECT kind, count(*) FROM _q GROUP BY kind ORDER BY 2 DESC, 1 LIMIT 5"
+            ).fetchall()
         finally:
             con.close()
-
-
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    adapter: SourceAdapter,
-    output: Path,
-    work: Path,
-    raw_cols: list[str],
-    rows_read: int,
-    start: float,
-    progress: Progress | None,
-    max_quarantine: float,
-) -> IngestResult:
-    """Write output and quarantine to the work folder, check them, then move both into place."""
-    with _watch(con, "checking rows", progress):
-        con.execute(
-            "CREATE TEMP TABLE _q AS SELECT *, CASE WHEN reason LIKE 'duplicate:%' THEN "
-            "'duplicate (merged)' WHEN reason LIKE 'call_id repeats%' THEN 'call_id repeats' "
-            "ELSE split_part(split_part(reason, ';', 1), ':', 1) END AS kind FROM ("
-            + _quarantine_sql(adapter.duplicates)
-            + ")"
-        )
-    duplicates = _count(con, "SELECT count(*) FROM _q WHERE kind = 'duplicate (merged)'")
-    set_aside = _count(con, "SELECT count(*) FROM _q") - duplicates
-    _too_many_bad(path, con, set_aside, rows_read, max_quarantine)
-    tmp_out = work / "calls.parquet"
-    with _watch(con, "writing", progress):
-        written = _count(
-            con,
-            f"COPY (SELECT {_output_select(adapter, raw_cols)} FROM l4 "
-            f"WHERE _reason IS NULL AND _dup_of IS NULL ORDER BY _row) TO {lit(str(tmp_out))} "
-            "(FORMAT parquet, COMPRESSION zstd)",
-        )
-    typed = _count(
-        con, f"SELECT count(*) FROM read_parquet({lit(str(tmp_out))}) WHERE category IS NOT NULL"
-    )
-    top = con.execute(
-        "SELECT kind, count(*) FROM _q GROUP BY kind ORDER BY 2 DESC, 1 LIMIT 5"
-    ).fetchall()
-    qpath = quarantine_path(output)
-    if set_aside + duplicates:
-        tmp_q = work / "quarantine.csv"
-        con.execute(
-            "COPY (SELECT source_row, source_line, reason, record FROM _q) "
-            f"TO {lit(str(tmp_q))} (FORMAT csv, HEADER)"
-        )
-        tmp_q.replace(qpath)
-    else:
-        qpath.unlink(missing_ok=True)
-    tmp_out.replace(output)
+        quarantine = _publish(job, has_quarantine=bool(set_aside + duplicates))
     return IngestResult(
         source=adapter.name,
         input=str(path),
         output=str(output),
-        quarantine=str(qpath) if set_aside + duplicates else None,
+        quarantine=str(quarantine) if quarantine else None,
         rows_read=rows_read,
         rows_written=written,
         rows_quarantined=set_aside,
@@ -409,3 +275,79 @@ def _write(
         seconds=round(time.perf_counter() - start, 3),
         top_reasons=[(str(k), int(n)) for k, n in top],
     )
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection, job: _Job, adapter: SourceAdapter
+) -> tuple[SourceAdapter, list[str], int]:
+    """Read the file, check it fits the adapter, parse every row once and map types."""
+    with _watch(con, "reading", job.progress):
+        header = load_raw(con, job.path, adapter.file)
+    with suppress(duckdb.Error):  # only CSV reading creates it
+        con.execute(
+            f"CREATE TEMP TABLE {REJECTS} (line BIGINT, error_type VARCHAR, "
+            "error_message VARCHAR, csv_line VARCHAR)"
+        )
+    _check_columns(job.path, adapter, header)
+    adapter = adapter.for_columns(header)
+    rows_read = _count(con, "SELECT count(*) FROM raw") + _count(
+        con, f"SELECT count(DISTINCT line) FROM {REJECTS}"
+    )
+    if rows_read == 0:
+        raise InputError(f"{job.path}: no data rows (only a header)")
+    _check_expressions(con, job.path, adapter)
+    raw_cols = _stage(con, adapter, header)
+    with _watch(con, "mapping types", job.progress):
+        stage_types(con, adapter)
+        _dedupe(con, adapter.duplicates)
+    return adapter, raw_cols, rows_read
+
+
+def _set_aside(
+    con: duckdb.DuckDBPyConnection, job: _Job, rows_read: int, policy: Duplicates
+) -> tuple[int, int]:
+    """Collect every row set aside into _q and write the quarantine file; refuse a bad file."""
+    with _watch(con, "checking rows", job.progress):
+        con.execute(
+            "CREATE TEMP TABLE _q AS SELECT *, CASE WHEN reason LIKE 'duplicate:%' THEN "
+            "'duplicate (merged)' WHEN reason LIKE 'call_id repeats%' THEN 'call_id repeats' "
+            "ELSE split_part(split_part(reason, ';', 1), ':', 1) END AS kind FROM ("
+            + _quarantine_sql(policy)
+            + ")"
+        )
+    duplicates = _count(con, "SELECT count(*) FROM _q WHERE kind = 'duplicate (merged)'")
+    set_aside = _count(con, "SELECT count(*) FROM _q") - duplicates
+    _too_many_bad(job.path, con, set_aside, rows_read, job.max_quarantine)
+    if set_aside + duplicates:
+        con.execute(
+            "COPY (SELECT source_row, source_line, reason, record FROM _q) "
+            f"TO {lit(str(job.staged_quarantine))} (FORMAT csv, HEADER)"
+        )
+    return set_aside, duplicates
+
+
+def _write_calls(
+    con: duckdb.DuckDBPyConnection, job: _Job, adapter: SourceAdapter, raw_cols: list[str]
+) -> tuple[int, int]:
+    """Write the good rows, in file order, as canonical Parquet; returns (written, typed)."""
+    target = lit(str(job.staged_output))
+    with _watch(con, "writing", job.progress):
+        written = _count(
+            con,
+            f"COPY (SELECT {_output_select(adapter, raw_cols)} FROM l4 "
+            f"WHERE _reason IS NULL AND _dup_of IS NULL ORDER BY _row) TO {target} "
+            "(FORMAT parquet, COMPRESSION zstd)",
+        )
+    typed = _count(con, f"SELECT count(*) FROM read_parquet({target}) WHERE category IS NOT NULL")
+    return written, typed
+
+
+def _publish(job: _Job, *, has_quarantine: bool) -> Path | None:
+    """Move the finished files into place; a stale quarantine file from an earlier run goes."""
+    quarantine = quarantine_path(job.output)
+    if has_quarantine:
+        job.staged_quarantine.replace(quarantine)
+    else:
+        quarantine.unlink(missing_ok=True)
+    job.staged_output.replace(job.output)
+    return quarantine if has_quarantine else None
