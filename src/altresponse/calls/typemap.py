@@ -82,8 +82,9 @@ def _resolve(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> None:
         SELECT l2.* EXCLUDE (_reason{"".join(", " + n for n in replaced)}),
           coalesce({given}, t.m_type) AS incident_type,
           c.code_category AS category,
-          CASE WHEN {given} IS NOT NULL THEN coalesce({given_source}, 'source')
-               WHEN {local} IS NULL THEN 'unmapped' ELSE t.m_source END AS type_source,
+          CASE WHEN {given} IS NOT NULL THEN coalesce({given_source}, {lit(TypeSource.SOURCE)})
+               WHEN {local} IS NULL THEN {lit(TypeSource.UNMAPPED)}
+               ELSE t.m_source END AS type_source,
           CASE WHEN {given} IS NOT NULL THEN coalesce({given_confidence}, 1.0)
                ELSE t.m_confidence END AS type_confidence,
           coalesce(l2._reason, CASE WHEN {given} IS NOT NULL AND gc.code IS NULL
