@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Trust the platform certificate store, as pip does (networks with their own root CA).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-triage clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,6 +35,10 @@ lint: $(VENV)/.synced
 
 bench: $(VENV)/.synced
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/triage_bench.py
+
+bench-triage: $(VENV)/.synced
+	$(BIN)/python bench/triage_bench.py
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from altresponse import __version__
-from altresponse.errors import AltResponseError
+from altresponse.cli_triage import programs_app, triage_cmd, triage_planning
+from altresponse.clikit import JsonOpt, err, out
+from altresponse.clikit import State as _State
+from altresponse.clikit import print_json as _print_json
+from altresponse.clikit import progress as _progress
+from altresponse.clikit import run as _run
 from altresponse.settings import Settings
 
 app = typer.Typer(
@@ -26,56 +27,9 @@ app = typer.Typer(
 )
 taxonomy_app = typer.Typer(help="Incident types, categories and the local-type mapper.")
 app.add_typer(taxonomy_app, name="taxonomy")
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+app.add_typer(programs_app, name="programs")
+app.command("triage")(triage_cmd)
 T = TypeVar("T")
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-class _State:
-    """Process-wide state set once by the root callback."""
-
-    settings = Settings()
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Run a command body; a known error becomes one line on stderr and exit code 2."""
-    try:
-        return action()
-    except AltResponseError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from exc
-
-
-def _print_json(data: Any) -> None:
-    """JSON to stdout, for machines."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
-    """A rich progress bar fed by (stage, percent) callbacks, shown on stderr."""
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>5.1f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def update(stage: str, percent: float) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=100)
-        if percent >= 0:
-            bar.update(tasks[stage], completed=percent)
-
-    with bar:
-        yield update
 
 
 def _print_version(value: bool) -> None:
@@ -272,9 +226,12 @@ def demo_cmd(
         "out/demo"
     ),
     seed: Annotated[int, typer.Option(help="Random seed for Sample City.")] = 2026,
+    program: Annotated[
+        str, typer.Option("--program", "-p", help="Program to triage the calls with.")
+    ] = "star_denver",
     as_json: JsonOpt = False,
 ) -> None:
-    """Generate Sample City, ingest its export, and print what its calls are about."""
+    """Generate Sample City, ingest its export, print what its calls are about, triage them."""
     from altresponse.calls.adapter import find_adapter
     from altresponse.calls.ingest import ingest
     from altresponse.samplecity import generate
@@ -295,7 +252,16 @@ def demo_cmd(
                 f"{parquet}, {result.rows_quarantined:,} quarantined.\n",
                 highlight=False,
             )
-        print_summary(parquet, as_json=as_json)
+        decisions = directory / "decisions.parquet"
+        if as_json:
+            from altresponse.calls.summary import summarize
+
+            calls = summarize(parquet).to_json_dict()
+            triaged = triage_planning(parquet, program, decisions, show=False)
+            _print_json({"calls": calls, "triage": triaged})
+            return
+        print_summary(parquet, as_json=False)
+        triage_planning(parquet, program, decisions, show=True)
 
     _run(body)
 

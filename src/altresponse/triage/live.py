@@ -1,0 +1,199 @@
+"""Live triage: one call through a program's protocol, then the safety checks, in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from altresponse.calls.record import CallRecord
+from altresponse.programs.model import Condition, Mode, Program, ResponseOption, Rule
+from altresponse.triage import reasons as why
+from altresponse.triage.decision import Decision, Reason
+from altresponse.triage.facts import Answer, Facts, facts_of
+from altresponse.triage.flags import CIVILIAN_ONLY, RED_FLAG_ORDER, TRACK_ORDER, TRACK_RANK, Track
+
+Check = Callable[[Facts], bool]
+
+
+def _answer_key(value: Answer) -> bool | str:
+    """A screening answer as condition files write it: true, false, a value, or 'unknown'."""
+    return "unknown" if value is None else value
+
+
+def _in(attribute: str, values: tuple[str, ...]) -> Check:
+    """FACTS.attribute is one of VALUES."""
+    accepted = frozenset(str(v) for v in values)
+    return lambda facts: getattr(facts, attribute) in accepted
+
+
+def _checks(condition: Condition) -> tuple[Check, ...]:
+    """One check per test the condition names; the condition holds when all of them do."""
+    checks: list[Check] = []
+    for attribute in ("incident_type", "category", "source", "zone", "disposition"):
+        values = getattr(condition, attribute)
+        if values is not None:
+            checks.append(_in(attribute, values))
+    if condition.needs is not None:
+        needs = frozenset(need.value for need in condition.needs)
+        checks.append(lambda facts: not needs.isdisjoint(facts.needs))
+    if condition.screening is not None:
+        for question, accepted in condition.screening.required().items():
+            checks.append(
+                lambda facts, q=question, ok=accepted: _answer_key(facts.answers[q]) in ok  # type: ignore[misc]
+            )
+    if condition.hours is not None:
+        spans = tuple(span for window in condition.hours for span in window.intervals())
+        checks.append(lambda facts: any(a <= facts.minute_of_week < b for a, b in spans))
+    return tuple(checks)
+
+
+def _holds(checks: tuple[Check, ...], facts: Facts) -> bool:
+    """All checks pass."""
+    return all(check(facts) for check in checks)
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    """A rule with its conditions turned into checks."""
+
+    rule: Rule
+    when: tuple[Check, ...]
+    unless: tuple[tuple[Check, ...], ...]
+
+    def matches(self, facts: Facts) -> bool:
+        """The rule's condition holds and none of its exceptions do."""
+        if not _holds(self.when, facts):
+            return False
+        return not any(_holds(checks, facts) for checks in self.unless)
+
+
+@dataclass(frozen=True)
+class CompiledProtocol:
+    """A program made ready for fast per-call decisions in one mode."""
+
+    program: Program
+    mode: Mode
+    rules: tuple[_CompiledRule, ...]
+    reasons: dict[str, Reason]
+    hours: tuple[tuple[int, int], ...] | None
+    zones: frozenset[str] | None
+
+
+_COMPILED: dict[tuple[int, Mode], CompiledProtocol] = {}
+
+
+def compile_protocol(program: Program, mode: Mode) -> CompiledProtocol:
+    """PROGRAM's rules for MODE as checks, compiled once per program object and mode."""
+    found = _COMPILED.get((id(program), mode))
+    if found is None or found.program is not program:
+        if len(_COMPILED) >= 256:
+            _COMPILED.clear()
+        found = _COMPILED[(id(program), mode)] = _compile(program, mode)
+    return found
+
+
+def _compile(program: Program, mode: Mode) -> CompiledProtocol:
+    """Turn PROGRAM's rules for MODE into checks."""
+    rules = tuple(
+        _CompiledRule(
+            rule,
+            _checks(rule.when) if rule.when is not None else (),
+            tuple(_checks(c) for c in rule.unless),
+        )
+        for rule in program.rules_for(mode)
+    )
+    hours = None
+    if program.hours is not None:
+        hours = tuple(span for window in program.hours for span in window.intervals())
+    zones = None if program.zones is None else frozenset(zone.id for zone in program.zones)
+    return CompiledProtocol(program, mode, rules, why.all_reasons(program), hours, zones)
+
+
+def decide(call: CallRecord, program: Program, *, mode: Mode = Mode.LIVE) -> Decision:
+    """Triage one call: protocol rule, red flags, unknown answers, then hours and area."""
+    protocol = compile_protocol(program, mode)
+    return decide_facts(call.call_id, facts_of(call, program.timezone), protocol)
+
+
+def _first_rule(facts: Facts, protocol: CompiledProtocol) -> tuple[ResponseOption, Reason, int]:
+    """The response, reason and priority of the first matching rule, or the default."""
+    program = protocol.program
+    for compiled in protocol.rules:
+        if compiled.matches(facts):
+            option = program.response(compiled.rule.respond)
+            priority = compiled.rule.priority or option.priority
+            return option, protocol.reasons[compiled.rule.id], priority
+    option = program.response(program.default)
+    return option, protocol.reasons[why.DEFAULT_ID], option.priority
+
+
+def _raise_for_flags(
+    option: ResponseOption, facts: Facts, program: Program
+) -> tuple[ResponseOption, tuple[Track, ...], list[Reason]]:
+    """Red flags can only raise a response: the highest-ranked one wins, the rest go to `also`."""
+    present = [f for f in RED_FLAG_ORDER if f in facts.screening_flags or f in facts.notes_flags]
+    if not present:
+        return option, (), []
+    raised = {flag: program.red_flag_response(flag) for flag in present}
+    top = max([TRACK_RANK[option.track], *(TRACK_RANK[o.track] for o in raised.values())])
+    if TRACK_RANK[option.track] != top:
+        option = next(o for o in raised.values() if TRACK_RANK[o.track] == top)
+    tracks = {o.track for o in raised.values()}
+    also = tuple(t for t in TRACK_ORDER if t in tracks and t != option.track)
+    reasons: list[Reason] = []
+    for flag in present:
+        if flag in facts.screening_flags:
+            reasons.append(why.flag_reason(flag, from_notes=False))
+        if flag in facts.notes_flags:
+            reasons.append(why.flag_reason(flag, from_notes=True))
+    return option, also, reasons
+
+
+def _unserved(facts: Facts, protocol: CompiledProtocol) -> str | None:
+    """Why an eligible call is not served by the program, or None when it is."""
+    if protocol.hours is not None and not any(
+        a <= facts.minute_of_week < b for a, b in protocol.hours
+    ):
+        return why.OUTSIDE_HOURS
+    if protocol.zones is not None:
+        if facts.zone is None:
+            return why.ZONE_UNKNOWN
+        if facts.zone not in protocol.zones:
+            return why.OUTSIDE_AREA
+    return None
+
+
+def decide_facts(call_id: str, facts: Facts, protocol: CompiledProtocol) -> Decision:
+    """The decision for a call whose facts are already gathered."""
+    program = protocol.program
+    option, rule_reason, priority = _first_rule(facts, protocol)
+    option, also, reasons = _raise_for_flags(option, facts, program)
+    reasons.insert(0, rule_reason)
+    if reasons[1:]:
+        priority = 1
+    if protocol.mode is Mode.LIVE and option.track in CIVILIAN_ONLY:
+        unknown = facts.unknown_questions()
+        if unknown:
+            option = program.response(program.unknown_answers)
+            reasons += [protocol.reasons[f"unknown:{q}"] for q in unknown]
+    eligible = option.program
+    unserved = _unserved(facts, protocol) if eligible else None
+    if unserved is not None:
+        reasons.append(protocol.reasons[unserved])
+        option = program.response(option.fallback or program.queue.fallback)
+        also = tuple(track for track in also if track != option.track)
+    if protocol.mode is Mode.PLANNING:
+        reasons.append(why.PLANNING_REASON)
+    return Decision(
+        call_id=call_id,
+        track=option.track,
+        also=also,
+        eligible=eligible,
+        priority=priority,
+        reasons=tuple(reasons),
+        program=program.id,
+        protocol_version=program.protocol_version,
+        response=option.id,
+        unserved_reason=unserved,
+        mode=protocol.mode,
+    )
