@@ -167,6 +167,16 @@ def test_several_red_flags_the_strongest_decides_and_the_rest_go_to_also() -> No
     assert reason_ids(d) == ["bh", "screening:weapon", "screening:suicide_plan", "screening:injury"]
 
 
+def test_a_red_flag_never_gets_less_than_the_call_would_without_it() -> None:
+    """After hours a welfare check falls back to police; a suicide plan must not lower that to
+    the program's co-response, which is off duty too."""
+    late = "2025-05-07 03:00"
+    assert triage(call(late)).response == "police"
+    flagged = triage(call(late, screening={"suicide_risk": "plan"}))
+    assert (flagged.track, flagged.also, flagged.eligible) == ("police", ("co_response",), True)
+    assert reason_ids(flagged) == ["bh", "screening:suicide_plan", "outside-hours"]
+
+
 def test_red_flags_never_lower_a_response() -> None:
     assault = triage(call(incident_type="ASSAULT", screening={"suicide_risk": "plan"}))
     assert (assault.track, assault.also) == ("police", ("co_response",))
@@ -205,7 +215,7 @@ def test_suicidal_ideation_goes_to_the_crisis_line_and_its_own_fallback() -> Non
     d = triage(call(incident_type="SUICTHRT", screening=ideation))
     assert (d.track, d.response) == ("crisis_line", "phone")
     late = triage(call("2025-05-07 03:00", incident_type="SUICTHRT", screening=ideation))
-    assert (late.response, late.unserved_reason) == ("crt", "outside-hours")
+    assert (late.response, late.unserved_reason) == ("county-mct", "outside-hours")
 
 
 def test_the_type_is_suggested_from_the_local_type_when_absent() -> None:

@@ -83,8 +83,8 @@ def check_references(program: Program) -> Iterator[Problem]:
         if rule.respond not in options:
             yield ("protocol", i, "respond"), _undefined(rule.respond, options)
     for i, option in enumerate(program.responses):
-        if option.fallback is not None and option.fallback not in options:
-            yield ("responses", i, "fallback"), _undefined(option.fallback, options)
+        if option.fallback is not None:
+            yield from _check_fallback(program, ("responses", i, "fallback"), option.fallback)
     yield from _check_safe_targets(program, options)
     yield from _check_program_options(program, options)
     yield from _check_reachable(program)
@@ -132,10 +132,23 @@ def _check_safe_targets(program: Program, options: Mapping[str, object]) -> Iter
             )
     if program.default not in options:
         yield ("default",), _undefined(program.default, options)
-    if program.queue.fallback not in options:
-        yield ("queue", "fallback"), _undefined(program.queue.fallback, options)
-    elif program.response(program.queue.fallback).program:
-        yield ("queue", "fallback"), "the fallback must be a response outside the program"
+    yield from _check_fallback(program, ("queue", "fallback"), program.queue.fallback)
+
+
+def _check_fallback(program: Program, loc: Location, option_id: str) -> Iterator[Problem]:
+    """A fallback serves calls the program cannot: outside it, and never civilian-only.
+
+    A call reaches a fallback after the red-flag and unknown-answer checks, so a civilian-only
+    fallback could undo them (e.g. a co-response for a suicide plan, unavailable at night).
+    """
+    options = {option.id: option for option in program.responses}
+    fallback = options.get(option_id)
+    if fallback is None:
+        yield loc, _undefined(option_id, options)
+    elif fallback.program:
+        yield loc, f"the fallback {option_id!r} must be a response outside the program"
+    elif fallback.track in CIVILIAN_ONLY:
+        yield loc, f"the fallback {option_id!r} is {fallback.track}; it must bring police or EMS"
 
 
 def _check_program_options(program: Program, options: Mapping[str, object]) -> Iterator[Problem]:

@@ -140,50 +140,68 @@ def _flag_stage(t: ir.Table, program: Program) -> ir.Table:
     choices += [
         (present[f] & (TRACK_RANK[raised[f].track] == t.f_top), raised[f].id) for f in present
     ]
-    t = t.mutate(f_option=ibis.cases(*choices, else_=t.r_option))
-    tracks = {option.id: option.track.value for option in program.responses}
-    return t.mutate(f_track=_by(t.f_option, tracks))
+    return t.mutate(f_option=ibis.cases(*choices, else_=t.r_option))
 
 
 def _unknown_stage(t: ir.Table, program: Program, mode: Mode) -> ir.Table:
-    """Live mode: a civilian-only response with an unanswered safety question is raised."""
+    """Live mode: a civilian-only response with an unanswered safety question is raised.
+
+    Done for the flagged response (u_option) and for the rule's own (p_option): see _service_stage.
+    """
     if mode is not Mode.LIVE:
-        return t.mutate(u_raise=ibis.literal(False), u_option=t.f_option)
+        return t.mutate(u_raise=ibis.literal(False), u_option=t.f_option, p_option=t.r_option)
     civilian = [o.id for o in program.responses if o.track in CIVILIAN_ONLY]
     unknown = any_of([t[f"answer_{q}"].isnull() for q in SAFETY_QUESTIONS])
     t = t.mutate(u_raise=t.f_option.isin(civilian) & unknown)
-    return t.mutate(u_option=ibis.ifelse(t.u_raise, program.unknown_answers, t.f_option))
+    plain = ibis.ifelse(t.r_option.isin(civilian) & unknown, program.unknown_answers, t.r_option)
+    return t.mutate(
+        u_option=ibis.ifelse(t.u_raise, program.unknown_answers, t.f_option), p_option=plain
+    )
 
 
-def _service_stage(t: ir.Table, program: Program) -> ir.Table:
-    """Eligible calls outside hours or area go to the fallback (live.py: _unserved)."""
-    own = [o.id for o in program.responses if o.program]
-    t = t.mutate(s_eligible=t.u_option.isin(own))
+def _unserved(t: ir.Table, program: Program) -> ir.StringValue:
+    """Why the program could not serve this call now: hours, then area (live.py: _unserved)."""
     cases: list[tuple[ir.BooleanValue, str]] = []
     if program.hours is not None:
         spans = tuple(span for window in program.hours for span in window.intervals())
-        cases.append((t.s_eligible & ~within(t.minute_of_week, spans), why.OUTSIDE_HOURS))
+        cases.append((~within(t.minute_of_week, spans), why.OUTSIDE_HOURS))
     if program.zones is not None:
         zones = [zone.id for zone in program.zones]
-        cases.append((t.s_eligible & t.zone.isnull(), why.ZONE_UNKNOWN))
-        cases.append((t.s_eligible & ~t.zone.isin(zones).fill_null(False), why.OUTSIDE_AREA))
-    unserved = ibis.cases(*cases, else_=None) if cases else ibis.null(dt.string)
-    t = t.mutate(s_unserved=unserved.cast(dt.string))
-    fallback = {o.id: o.fallback or program.queue.fallback for o in program.responses}
-    response = ibis.ifelse(t.s_unserved.notnull(), _by(t.u_option, fallback), t.u_option)
-    t = t.mutate(s_response=response)
+        cases.append((t.zone.isnull(), why.ZONE_UNKNOWN))
+        cases.append((~t.zone.isin(zones).fill_null(False), why.OUTSIDE_AREA))
+    return (ibis.cases(*cases, else_=None) if cases else ibis.null(dt.string)).cast(dt.string)
+
+
+def _service_stage(t: ir.Table, program: Program) -> ir.Table:
+    """Deliver the flagged and the unflagged response; send the stronger (live.py: decide_facts)."""
+    own = [o.id for o in program.responses if o.program]
+    fallback = {o.id: o.fallback or program.queue.fallback for o in program.responses if o.program}
+    rank = {option.id: TRACK_RANK[option.track] for option in program.responses}
+    t = t.mutate(s_now=_unserved(t, program))
+
+    def deliver(option: ir.StringValue) -> ir.StringValue:
+        return ibis.ifelse(option.isin(own) & t.s_now.notnull(), _by(option, fallback), option)
+
+    t = t.mutate(s_flagged=deliver(t.u_option), s_plain=deliver(t.p_option))
+    stronger = _by(t.s_flagged, rank) >= _by(t.s_plain, rank)
+    t = t.mutate(
+        s_response=ibis.ifelse(stronger, t.s_flagged, t.s_plain), s_eligible=t.u_option.isin(own)
+    )
     tracks = {option.id: option.track.value for option in program.responses}
-    return t.mutate(s_track=_by(t.s_response, tracks))
+    return t.mutate(
+        s_track=_by(t.s_response, tracks),
+        s_unserved=ibis.ifelse(t.s_eligible, t.s_now, ibis.null(dt.string)),
+    )
 
 
 def _also(t: ir.Table, program: Program) -> ir.ArrayValue:
-    """Tracks other red flags call for, besides the chosen one, in the fixed track order."""
+    """Tracks the red flags call for, besides the chosen one, in the fixed track order."""
     present = {f: t[f"screening_{f.value}"] | t[f"notes_{f.value}"] for f in RED_FLAG_ORDER}
     items = []
     for track in TRACK_ORDER:
         wanted = [present[f] for f in RED_FLAG_ORDER if program.red_flag_response(f).track == track]
         if wanted:
-            keep = any_of(wanted) & (t.f_track != track.value) & (t.s_track != track.value)
+            keep = any_of(wanted) & (t.s_track != track.value)
             items.append(ibis.ifelse(keep, track.value, ibis.null(dt.string)))
     if not items:
         return ibis.literal([], type=dt.Array(dt.string))

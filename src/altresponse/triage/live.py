@@ -129,24 +129,25 @@ def _first_rule(facts: Facts, protocol: CompiledProtocol) -> tuple[ResponseOptio
 
 def _raise_for_flags(
     option: ResponseOption, facts: Facts, program: Program
-) -> tuple[ResponseOption, tuple[Track, ...], list[Reason]]:
-    """Red flags can only raise a response: the highest-ranked one wins, the rest go to `also`."""
+) -> tuple[ResponseOption, frozenset[Track], list[Reason]]:
+    """Red flags can only raise a response: the highest-ranked one wins (ties keep OPTION).
+
+    Also returns the tracks the flags call for and one reason per flag and source.
+    """
     present = [f for f in RED_FLAG_ORDER if f in facts.screening_flags or f in facts.notes_flags]
     if not present:
-        return option, (), []
+        return option, frozenset(), []
     raised = {flag: program.red_flag_response(flag) for flag in present}
     top = max([TRACK_RANK[option.track], *(TRACK_RANK[o.track] for o in raised.values())])
     if TRACK_RANK[option.track] != top:
         option = next(o for o in raised.values() if TRACK_RANK[o.track] == top)
-    tracks = {o.track for o in raised.values()}
-    also = tuple(t for t in TRACK_ORDER if t in tracks and t != option.track)
     reasons: list[Reason] = []
     for flag in present:
         if flag in facts.screening_flags:
             reasons.append(why.flag_reason(flag, from_notes=False))
         if flag in facts.notes_flags:
             reasons.append(why.flag_reason(flag, from_notes=True))
-    return option, also, reasons
+    return option, frozenset(o.track for o in raised.values()), reasons
 
 
 def _unserved(facts: Facts, protocol: CompiledProtocol) -> str | None:
@@ -163,37 +164,54 @@ def _unserved(facts: Facts, protocol: CompiledProtocol) -> str | None:
     return None
 
 
-def decide_facts(call_id: str, facts: Facts, protocol: CompiledProtocol) -> Decision:
-    """The decision for a call whose facts are already gathered."""
-    program = protocol.program
-    option, rule_reason, priority = _first_rule(facts, protocol)
-    option, also, reasons = _raise_for_flags(option, facts, program)
-    reasons.insert(0, rule_reason)
-    if reasons[1:]:
-        priority = 1
+def _if_known(
+    option: ResponseOption, facts: Facts, protocol: CompiledProtocol
+) -> tuple[ResponseOption, tuple[str, ...]]:
+    """Live mode: a civilian-only response with unanswered safety questions is raised."""
     if protocol.mode is Mode.LIVE and option.track in CIVILIAN_ONLY:
         unknown = facts.unknown_questions()
         if unknown:
-            option = program.response(program.unknown_answers)
-            reasons += [protocol.reasons[f"unknown:{q}"] for q in unknown]
-    eligible = option.program
-    unserved = _unserved(facts, protocol) if eligible else None
+            return protocol.program.response(protocol.program.unknown_answers), unknown
+    return option, ()
+
+
+def _deliver(option: ResponseOption, unserved: str | None, program: Program) -> ResponseOption:
+    """The program's own response when it can serve the call, else the fallback."""
+    if option.program and unserved is not None:
+        return program.response(option.fallback or program.queue.fallback)
+    return option
+
+
+def decide_facts(call_id: str, facts: Facts, protocol: CompiledProtocol) -> Decision:
+    """The decision for a call whose facts are already gathered (steps in docs/triage.md)."""
+    program = protocol.program
+    option, rule_reason, priority = _first_rule(facts, protocol)
+    raised, flag_tracks, flag_reasons = _raise_for_flags(option, facts, program)
+    needed, unknown = _if_known(raised, facts, protocol)
+    plain, _ = _if_known(option, facts, protocol)
+    unserved = _unserved(facts, protocol)
+    # Deliver both the call as flagged and as if it had no flag, and send the stronger: a red
+    # flag must never lower what the call would otherwise get (e.g. police after hours).
+    flagged = _deliver(needed, unserved, program)
+    unflagged = _deliver(plain, unserved, program)
+    final = flagged if TRACK_RANK[flagged.track] >= TRACK_RANK[unflagged.track] else unflagged
+    eligible = needed.program
+    unserved = unserved if eligible else None
+    reasons = [rule_reason, *flag_reasons, *(protocol.reasons[f"unknown:{q}"] for q in unknown)]
     if unserved is not None:
         reasons.append(protocol.reasons[unserved])
-        option = program.response(option.fallback or program.queue.fallback)
-        also = tuple(track for track in also if track != option.track)
     if protocol.mode is Mode.PLANNING:
         reasons.append(why.PLANNING_REASON)
     return Decision(
         call_id=call_id,
-        track=option.track,
-        also=also,
+        track=final.track,
+        also=tuple(t for t in TRACK_ORDER if t in flag_tracks and t != final.track),
         eligible=eligible,
-        priority=priority,
+        priority=1 if flag_reasons else priority,
         reasons=tuple(reasons),
         program=program.id,
         protocol_version=program.protocol_version,
-        response=option.id,
+        response=final.id,
         unserved_reason=unserved,
         mode=protocol.mode,
     )
