@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from altresponse.errors import ConfigError
 from altresponse.triage.flags import Need, RedFlag
-from altresponse.triage.narrative_lexicon import load_lexicon
-from altresponse.triage.narrative_regex import Patterns, compile_patterns
+from altresponse.triage.narrative_lexicon import DEFAULT_LEXICON, load_lexicon
+from altresponse.triage.narrative_patterns import Patterns, compile_patterns
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -57,9 +57,9 @@ class NarrativeScreener:
         self._implied = list(patterns.implied.items())
 
     @classmethod
-    def load(cls, *extra: Path) -> NarrativeScreener:
-        """The shipped lexicon plus a city's own files (each with the same format)."""
-        lexicon = load_lexicon(*extra)
+    def load(cls, *extra: Path, base: Path = DEFAULT_LEXICON) -> NarrativeScreener:
+        """The shipped lexicon (or another base) plus a city's own files of the same format."""
+        lexicon = load_lexicon(*extra, base=base)
         return cls(compile_patterns(lexicon), lexicon.where())
 
     def screen(self, text: str | None) -> NarrativeFindings:

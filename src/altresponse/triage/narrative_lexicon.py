@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from altresponse.datafiles import explain, read_yaml
 from altresponse.errors import ConfigError
@@ -78,6 +78,17 @@ def check_regex(pattern: str) -> str:
     return pattern
 
 
+def _as_block(value: Any) -> Any:
+    """A block may be written as a YAML list, and a lone code as a number (5150, not 273.5)."""
+    if isinstance(value, list):
+        return "\n".join(_as_block(item) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(f"write {value!r} in quotes, as a number it may lose digits")
+    return value
+
+
 def _check_block(block: str) -> str:
     """Every term of a block must parse."""
     for term in split_block(block):
@@ -97,6 +108,15 @@ def _check_words(block: str) -> str:
     return block
 
 
+def _check_keywords(block: str) -> str:
+    """A block of single words of letters (a stem may end in '*'), which get typo variants."""
+    for term in split_block(block):
+        if not term.removesuffix("*").isalpha():
+            raise ValueError(f"keyword {term!r}: one word of letters, maybe ending in '*'")
+        list(tokens(term))
+    return block
+
+
 def _check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
     """Each raw pattern must be safe."""
     for pattern in patterns:
@@ -104,8 +124,9 @@ def _check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
     return patterns
 
 
-Block = Annotated[str, AfterValidator(_check_block)]
-Words = Annotated[str, AfterValidator(_check_words)]
+Block = Annotated[str, BeforeValidator(_as_block), AfterValidator(_check_block)]
+Words = Annotated[str, BeforeValidator(_as_block), AfterValidator(_check_words)]
+Keywords = Annotated[str, BeforeValidator(_as_block), AfterValidator(_check_keywords)]
 Patterns = Annotated[tuple[str, ...], AfterValidator(_check_patterns)]
 
 
@@ -114,6 +135,7 @@ class FlagTerms(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    keywords: Keywords = ""
     words: Block = ""
     shorthand: Block = ""
     codes: Words = ""
@@ -143,6 +165,7 @@ class LexiconFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     typo_min_length: int | None = Field(default=None, ge=4, le=12)
+    common_words: Words = ""
     macros: dict[Annotated[str, Field(pattern=r"^[a-z_]+$")], Block] = {}
     negation: NegationRules = NegationRules()
     red_flags: dict[RedFlag, FlagTerms] = {}
@@ -156,6 +179,7 @@ class Lexicon(BaseModel):
 
     sources: tuple[str, ...]
     typo_min_length: int
+    common_words: str
     macros: dict[str, tuple[str, ...]]
     negation: NegationRules
     red_flags: dict[RedFlag, FlagTerms]
@@ -183,6 +207,7 @@ def load_lexicon(*extra: Path, base: Path = DEFAULT_LEXICON) -> Lexicon:
     return Lexicon(
         sources=tuple(str(path) for path, _ in files),
         typo_min_length=typo,
+        common_words="\n".join(p.common_words for _, p in files),
         macros=merged["macros"],
         negation=NegationRules.model_validate(negation),
         red_flags=merged["red_flags"],
@@ -213,7 +238,7 @@ def _merge_terms(old: FlagTerms | None, new: FlagTerms) -> FlagTerms:
     return FlagTerms(**blocks, combos=old.combos + new.combos, patterns=old.patterns + new.patterns)
 
 
-_BLOCK_FIELDS = ("words", "shorthand", "codes", "negative", "implied_by")
+_BLOCK_FIELDS = ("keywords", "words", "shorthand", "codes", "negative", "implied_by")
 
 
 def _merge_negation(old: dict[str, Any], new: NegationRules) -> dict[str, Any]:
