@@ -56,7 +56,7 @@ def _suggested_type(calls: ir.Table) -> ir.Value:
 def _with_types(calls: ir.Table) -> ir.Table:
     """CALLS plus t_type (incident type, suggested when absent) and whether the taxonomy knows it.
 
-    No joins: they would not keep the input's row order, and the output follows the input.
+    No joins: the taxonomy lookups compile to IN lists, cheaper than a join over every call.
     """
     calls = calls.mutate(t_type=_suggested_type(calls))
     known = list(Taxonomy.load().incident_types)
@@ -227,7 +227,9 @@ def _reasons(t: ir.Table, program: Program, mode: Mode) -> ir.ArrayValue:
 
 def triage_table(calls: ir.Table, program: Program, *, mode: Mode = Mode.LIVE) -> ir.Table:
     """One decision row per call of CALLS (a canonical calls table), exactly as `decide` gives."""
-    t = with_narrative_flags(_with_types(calls), "narrative")
+    # The input's order: the Parquet reader's row numbers when it gives them (no extra pass).
+    row = calls.file_row_number if "file_row_number" in calls.columns else ibis.row_number()
+    t = with_narrative_flags(_with_types(calls.mutate(k_row=row)), "narrative")
     facts = facts_columns(t, program)
     t = t.mutate(**facts)
     columns: Columns = {name: t[name] for name in facts}
@@ -235,7 +237,7 @@ def triage_table(calls: ir.Table, program: Program, *, mode: Mode = Mode.LIVE) -
     t = _flag_stage(t, program)
     t = _unknown_stage(t, program, mode)
     t = _service_stage(t, program)
-    return t.select(
+    decisions = t.select(
         call_id=t.call_id,
         track=t.s_track,
         also=_also(t, program),
@@ -247,4 +249,7 @@ def triage_table(calls: ir.Table, program: Program, *, mode: Mode = Mode.LIVE) -
         response=t.s_response,
         unserved_reason=t.s_unserved,
         mode=ibis.literal(mode.value),
+        k_row=t.k_row,
     )
+    # Parallel plans may reorder rows; users expect decisions in the order of their calls.
+    return decisions.order_by("k_row").drop("k_row")
