@@ -88,6 +88,50 @@ CASES: list[tuple[str, set[RedFlag | Need], set[RedFlag | Need]]] = [
     ("C2 PER PD ON SCENE FOR ARM LACERATION", {INJ}, set()),
     ("FEMALE LEFT 2 YOUNG KIDS INSIDE RUNNING VEH", {K}, set()),
     ("3 YOA BOY FOUND ALONE AT PARK", {K}, set()),
+    # an object held or swung as a weapon
+    ("FEM SCREAMING IN APT, HOLDING SCISSORS", {W}, set()),
+    ("no weapons, but has a bat", {W}, set()),
+    ("HOLDING A PAIR OF SCISSORS", {W}, set()),
+    ("SUBJ W/CROWBAR", {W}, set()),
+    ("CHASING RP WITH A SHOVEL", {W}, set()),
+    ("MALE SWINGING A METAL PIPE AT CARS", {W}, set()),
+    ("SMOKING METH WITH A PIPE", {SU}, {W}),
+    ("JACK HAMMER NOISE FROM SITE", set(), {W}),
+    ("SUBJ W/ BATTERIES", set(), {W}),
+    # threats, thrown objects
+    ("MALE THROWING ROCKS AT CARS", {V}, set()),
+    ("THREW THINGS AT THE RP", {V}, set()),
+    ("threatening to hurt his family", {V}, set()),
+    ("SON IS THREATENING TO KILL", {V}, set()),
+    ("threatening to kill", {V}, set()),
+    ("SAID SHE WOULD STAB HIM", {V}, set()),
+    ("THREATENING TO KILL HIMSELF", {SI}, {V}),
+    ("THREATENING TO KILL/HURT HIMSELF", {SI}, {V}),
+    ("YELLING THAT HE IS GOING TO KILL HIMS", {SI}, {V}),
+    # breathing
+    ("ELDERLY MALE DIFF BREATHING", {M}, set()),
+    ("C3 DIFFICULTY BREATHING", {M}, set()),
+    ("FEM C/O SOB", {M}, set()),
+    ("NO DIFF BREATHING", set(), {M}),
+    # a child near a danger or with a carer unfit to look after it
+    ("INFANT IN HOT CAR", {K}, set()),
+    ("DAD OFF MEDS, CHILD BEING HIT", {K, BH}, set()),
+    ("FEM PASSED OUT DRUNK W/ BABY IN HOME", {K, IX}, set()),
+    ("small child walking in the roadway", {K, D}, set()),
+    ("DAD TOO HIGH TO CARE FOR 2 YO", {K}, set()),
+    ("HIGH SCHOOL KIDS SKATEBOARDING", set(), {K}),
+    # property damage going on, danger from roads, heights, water, captivity
+    ("SUBJ CURRENTLY BREAKING WINDOWS", {C}, set()),
+    ("SMASHING CAR WINDOWS", {C}, set()),
+    ("INTOX MALE LYING IN THE ROADWAY", {D, IX}, set()),
+    ("walking into oncoming traffic", {D}, set()),
+    ("MALE HANGING OFF BRIDGE RAILING", {D}, set()),
+    ("SUBJ WADING INTO THE RIVER", {D}, set()),
+    ("RP BEING HELD AGAINST HER WILL", {D}, set()),
+    ("BF NOT LETTING HER LEAVE", {D}, set()),
+    ("VEH BROKEN DOWN IN ROADWAY", set(), {D}),
+    ("GLASS IN ROADWAY", set(), {D}),
+    ("DRIVING OVER THE BRIDGE", set(), {D}),
     # suicide: ideation versus plan, means or attempt
     ("SUBJ IS SUICIDAL, NO PLAN", {SI}, {SP}),
     ("SUICIDAL WITH A PLAN TO JUMP", {SI, SP}, set()),
@@ -120,6 +164,17 @@ CASES: list[tuple[str, set[RedFlag | Need], set[RedFlag | Need]]] = [
     ("DENIES SI, HAS A KNIFE", {W}, {SI}),
     ("NO INJURIES; SUBJ NOW UNRESPONSIVE", {M}, {INJ}),
     ("NOT ARMED HOWEVER HAS A GUN IN HIS WAISTBAND", {W}, set()),
+    # " / " ends a negation like a comma; "SI/HI" written tight is one list
+    ("NO INJURIES / W/ GUN", {W}, {INJ}),
+    ("DENIES SI / HAS A KNIFE", {W}, {SI}),
+    ("NOT VIOLENT / PUNCHED RP", {V}, set()),
+    ("NEG WEAPONS / UNRESP", {M}, {W}),
+    ("NEG INJ/W/GUN", {W}, {INJ}),
+    ("DENIES SI & HI", set(), {SI, V}),
+    # a denial of SI does not cancel a plan and means in a later sentence
+    ("DENIES SI TO RP. TOLD SISTER HE HAS A PLAN AND THE PILLS", {SP, SI}, set()),
+    ("SUICIDAL, HAS THE PILLS", {SP, SI}, set()),
+    ("HAS A PLAN TO GO TO THE SHELTER", set(), {SP}),
     # negated forms that are flags themselves
     ("NOT BREATHING", {M}, set()),
     ("SUBJ NOT CONSCIOUS", {M}, set()),
@@ -143,6 +198,7 @@ CASES: list[tuple[str, set[RedFlag | Need], set[RedFlag | Need]]] = [
     ("TRANSEINT MALE SLEEPING", {HL}, set()),
     ("SUBJ IS PYSCH PATIENT", {BH}, set()),
     ("NO WEPONS SEEN", set(), {W}),
+    ("SUBJ W/ MACHETTE IN PARK", {W}, set()),
     # a real word is never taken for a typo
     ("MALE CARRYING METAL POLE", set(), {BH}),
     ("RP HEARD LOUD VOICES", set(), {BH}),
@@ -218,94 +274,20 @@ def test_batch_equals_live_on_the_cases() -> None:
     assert _batch(notes) == [screen_narrative(n) for n in notes]
 
 
-FRAGMENTS = [
-    "knife",
-    "knfie",
-    "gun",
-    "w/",
-    "w/knife",
-    "no",
-    "not",
-    "neg",
-    "denies",
-    "unk if",
-    "not sure if",
-    "si",
-    "hi",
-    "si/hi",
-    "suicidal",
-    "sucidal",
-    "plan",
-    "pills",
-    "od",
-    "unresp",
-    "not breathing",
-    "no pulse",
-    "5150",
-    "pc 245",
-    "245",
-    "(a)",
-    "'d",
-    "417",
-    "10-52",
-    "but",
-    "however",
-    "or",
-    "/",
-    "weapons",
-    "wpns",
-    "seen",
-    "any",
-    "injuries",
-    "bleeding",
-    "trans",
-    "camp",
-    "hbd",
-    "647f",
-    "fighting",
-    "415",
-    "physical",
-    "verbal",
-    "kids",
-    "left",
-    "in",
-    "car",
-    "alone",
-    "on the bridge",
-    "jump",
-    "in progress",
-    "suspect",
-    "still",
-    "inside",
-    "ctw",
-    "food",
-    "no food",
-    "himself",
-    "kill",
-    "threatening",
-    "to",
-    "rp",
-    "male",
-    "subj",
-    "fire",
-    "on",
-    "the",
-    "ledge",
-    "meth",
-    "using",
-    "İ",
-    "\u212a",
-    "é",
-    "ß",
-    "x:",
-    ":",
-    "?",
-    "=",
-    "-",
-    "_",
-    "'",
-    "İnife",
-]
+# Lexicon fragments, cues, signs and noise that random notes are assembled from.
+_FRAGMENT_TEXT = (
+    "knife|knfie|gun|w/|w/knife|no|not|neg|denies|unk if|not sure if|si|hi|si/hi|"
+    "suicidal|sucidal|plan|pills|od|unresp|not breathing|no pulse|5150|pc 245|245|"
+    "(a)|'d|417|10-52|but|however|or|/|weapons|wpns|seen|any|injuries|bleeding|trans|"
+    "camp|hbd|647f|fighting|415|physical|verbal|kids|left|in|car|alone|on the bridge|"
+    "jump|in progress|suspect|still|inside|ctw|food|no food|himself|kill|threatening|"
+    "to|rp|male|subj|fire|on|the|ledge|meth|using|x:|:|?|=|-|_|'|threatening to kill|"
+    "hims| / |has a plan|the pills|bat|holding|scissors|machette|roadway|"
+    "lying in the|hanging off|bridge|railing|wading into|the river|against her will|"
+    "diff breathing|sob|hot car|infant|2 yo|too high|breaking windows|currently|"
+    "throwing rocks at|w/crowbar"
+)
+FRAGMENTS = [*_FRAGMENT_TEXT.split("|"), "\u0130", "\u212a", "é", "ß", "\u0130nife"]
 SEPARATORS = [" ", " ", " ", ", ", ". ", "; ", "/", "-", "  ", "\n", "\t", "", "(", ")"]
 
 
@@ -349,6 +331,9 @@ def test_city_shorthand_extends_the_lexicon(tmp_path: Path) -> None:
         ("red_flags:\n  weapn:\n    words: gun\n", "weapn"),
         ("needs:\n  welfare:\n    implied_by: nosuch\n", "nosuch"),
         ("red_flags:\n  weapon:\n    codes: 626.10\n", "in quotes"),
+        ("red_flags:\n  violence:\n    words: '{!self} now'\n", "must end the term"),
+        ("red_flags:\n  violence:\n    words: 'kill {!nosuch}'\n", "unknown macro"),
+        ("red_flags:\n  violence:\n    words: 'kill {!person}'\n", "macro of words"),
     ],
 )
 def test_bad_city_file_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -360,15 +345,17 @@ def test_bad_city_file_is_one_clear_error(tmp_path: Path, text: str, message: st
     assert "city.yaml" in str(caught.value)
 
 
-def test_real_word_list_covers_the_dictionary() -> None:
-    """Every keyword variant that is an English word is listed (needs a system dictionary)."""
-    dictionary = Path("/usr/share/dict/words")
-    if not dictionary.is_file():
-        pytest.skip("no /usr/share/dict/words (Debian package wamerican)")
+def test_real_word_list_is_current_and_protects() -> None:
+    """Each listed real word is one a keyword's typo would become, and is read as nothing.
+
+    The list is regenerated from a dictionary when keywords change (docs/narrative.md, Typos);
+    this keeps it free of stale words and checks that it does its job, with no dictionary.
+    """
     from altresponse.triage.narrative_lexicon import REAL_WORDS, load_lexicon
     from altresponse.triage.narrative_regex import typo_collisions
 
-    words = {w.lower() for w in dictionary.read_text().split() if w.isalpha() and w.isascii()}
-    listed = set(REAL_WORDS.read_text(encoding="utf-8").split())
-    missing = typo_collisions(load_lexicon(), words) - listed
-    assert not missing, f"add to narrative_real_words.txt: {sorted(missing)}"
+    lines = REAL_WORDS.read_text(encoding="utf-8").splitlines()
+    listed = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    assert typo_collisions(load_lexicon(), listed) == listed
+    for word in sorted(listed):
+        assert _kinds(screen_narrative(word.upper())) == set(), word

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from callgen import random_calls
 
 from altresponse.programs import Mode, load_program
 from altresponse.triage import decide
+from callgen import random_calls
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [("star_denver", Mode.LIVE), ("star_denver", Mode.PLANNING), ("care_chicago", Mode.LIVE)]
@@ -38,8 +38,8 @@ def test_decisions_match_the_golden_file(program: str, mode: Mode) -> None:
     want = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     changed = [g["call_id"] for g, w in zip(got, want, strict=True) if g != w]
     assert not changed, (
-        f"{len(changed)} decisions differ from {path} (first: {changed[:5]}). If the change is "
-        "intended, review it and rewrite the file with: .venv/bin/python tests/test_triage_golden.py"
+        f"{len(changed)} decisions differ from {path} (first: {changed[:5]}). If intended, "
+        "review it and rewrite the file: .venv/bin/python tests/test_triage_golden.py"
     )
 
 

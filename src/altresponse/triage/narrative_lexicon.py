@@ -17,7 +17,7 @@ DEFAULT_LEXICON = Path(__file__).with_name("data") / "narrative.yaml"
 REAL_WORDS = Path(__file__).with_name("data") / "narrative_real_words.txt"
 
 _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/'&().#+-")
-_MACRO = re.compile(r"\{([a-z_]+)\}")
+_MACRO = re.compile(r"\{(!?[a-z_]+)\}")
 # Constructs that Python's re and RE2 read differently, or that one of them lacks.
 _UNSAFE = re.compile(
     r"\(\?[=!<>#aiLmsux]|\(\?P=|\\[1-9sSzZAGpPNuUx]|\$|\[\[:|[*+?}]\+|(?<!\\)[A-Z]|\{,"
@@ -47,6 +47,9 @@ def tokens(term: str) -> Iterator[str]:
             match = _MACRO.match(term, i)
             if match is None:
                 raise ValueError(f"term {term!r}: '{{' must open a macro name such as {{person}}")
+            last = match.end() == len(term) and term[i - 1 : i] == " "
+            if match.group(1).startswith("!") and not last:
+                raise ValueError(f"term {term!r}: {{!name}} must end the term, after a space")
             yield match.group(0)
             i = match.end()
             continue

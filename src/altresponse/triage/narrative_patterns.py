@@ -6,17 +6,18 @@ staged batch form) reads the fields of Patterns too, so their meaning is part of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from altresponse.errors import ConfigError
 from altresponse.triage.flags import Need, RedFlag
+from altresponse.triage.narrative_anchors import anchors, macro_weight
 from altresponse.triage.narrative_lexicon import FlagTerms, Lexicon, split_block
 from altresponse.triage.narrative_regex import (
     GAP,
     NEVER,
     TermCompiler,
     Trie,
-    anchors,
     codes_regex,
     joiners_regex,
     merge,
@@ -24,10 +25,12 @@ from altresponse.triage.narrative_regex import (
 )
 
 # Anchor sizes (word letters, phrase letters) a gate tries in turn, keeping the first whose
-# prefix tree has at most GATE_NODES nodes: a bigger tree overflows RE2's automaton cache in
-# DuckDB and the search becomes some 30 times slower (docs/narrative.md, Speed).
+# prefix tree has at most GATE_NODES nodes and whose macros bring at most GATE_MACRO_NODES more:
+# a bigger tree overflows RE2's automaton cache in DuckDB and the search becomes some 30 times
+# slower (docs/narrative.md, Speed).
 ANCHOR_SIZES = ((6, 16), (6, 12), (6, 8), (6, 0), (5, 0), (4, 0), (3, 0))
 GATE_NODES = 6000
+GATE_MACRO_NODES = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +116,13 @@ def compile_patterns(lexicon: Lexicon) -> Patterns:
         both.raw.extend(gate.raw)
     negation, negation_gate = builder.negation()
     common = frozenset(split_block(lexicon.common_words))
+    macros = builder.compiler.macro_trees
     return Patterns(
-        prefilter=both.regex(common),
+        prefilter=both.regex(common, macros),
         negation=negation,
         negation_gate=negation_gate,
-        red_flag_gate=red.regex(common),
-        need_gate=need.regex(common),
+        red_flag_gate=red.regex(common, macros),
+        need_gate=need.regex(common, macros),
         red_flags=red_flags,
         needs=needs,
         implied=_implied(lexicon),
@@ -141,11 +145,11 @@ class _Gate:
         self.raw.extend(raw)
         return pattern
 
-    def regex(self, common: frozenset[str]) -> str:
+    def regex(self, common: frozenset[str], macros: Mapping[str, Trie]) -> str:
         """The gate's pattern with the most precise anchors that fit (never matching if empty)."""
         for size in ANCHOR_SIZES:
-            tree = anchors(self.terms, size, common)
-            if tree.size() <= GATE_NODES:
+            tree = anchors(self.terms, size, common, macros)
+            if tree.size() <= GATE_NODES and macro_weight(tree, macros) <= GATE_MACRO_NODES:
                 break
         return "|".join(p for p in (tree.regex(), *self.raw) if p) or NEVER
 

@@ -1,7 +1,9 @@
 r"""Regular-expression building blocks that Python's re and RE2 read alike: terms, trees, anchors.
 
 Only constructs both engines share are emitted: literal characters, classes, `\b`, groups,
-alternation, `*`, `?`, `{m,n}` and `(?s:.)`; never lookarounds, backreferences or `\s`.
+alternation, `*`, `?`, `{m,n}` and `(?s:.)`; never lookarounds, backreferences or `\s`. The one
+`$` is END below: Python's `$` also matches before a final line end, RE2's only at the very end,
+but after a class that takes line ends both give the same answer.
 Alternatives are factored into a prefix tree, which keeps RE2's automaton small and spares
 Python's backtracking engine from trying thousands of alternatives at each position.
 """
@@ -19,8 +21,9 @@ SPACE = r"[ \t\r\n]+"
 OPTIONAL_SPACE = r"[ \t\r\n-]*"
 GAP = r"[ \t\r\n-]+"
 NEVER = r"\b\B"
+END = r"[ \t\r\n]*$"
 _SPECIAL = frozenset(".^$*+?()[]{}|\\")
-_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 _CODE_BEFORE = r"\b(?:pc|p\.c\.|penal code|hs|h&s|vc|wic|w&i)[ \t]*"
 _CODE_AFTER = r"(?:[ \t]*(?:pc|p\.c|hs|h&s|vc|wic)\b|[ \t]*\(|'(?:d|ed|ing)\b)"
 
@@ -60,6 +63,7 @@ class TermCompiler:
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
         self._macros: dict[str, str] = {}
+        self.macro_trees: dict[str, Trie] = {}  # a macro's regex -> the tree of its terms
         self._busy: set[str] = set()
         words = set(lexicon.real_words) | set(self._lexicon_words())
         self._real = sorted(words)
@@ -95,14 +99,18 @@ class TermCompiler:
             return (f"(?:{term[3:]})",)
         pieces = list(tokens(term))
         atoms = [self._atom(piece) for piece in pieces]
-        if pieces[0][0] in _WORD_CHARS:
+        if pieces[-1].startswith("{!"):
+            del atoms[-2]  # the space before {!name}: its pattern reads the space itself
+        if pieces[0][0] in WORD_CHARS:
             atoms.insert(0, r"\b")
-        if pieces[-1] == "*" or pieces[-1][0] in _WORD_CHARS:
+        if pieces[-1] == "*" or pieces[-1][0] in WORD_CHARS:
             atoms.append(r"\b")
         return tuple(atoms)
 
     def _atom(self, piece: str) -> str:
         """The regex of one piece of a term."""
+        if piece.startswith("{!"):
+            return self.not_followed(piece[2:-1])
         if piece.startswith("{"):
             return self.macro(piece[1:-1])
         special = {" ": SPACE, "_": OPTIONAL_SPACE, "*": "[a-z]*"}
@@ -119,9 +127,24 @@ class TermCompiler:
         if name in self._busy:
             raise ConfigError(f"{self._lexicon.where()}: macro {{{name}}} refers to itself")
         self._busy.add(name)
-        self._macros[name] = f"(?:{self.trie(self._lexicon.macros[name]).regex()})"
+        tree = self.trie(self._lexicon.macros[name])
+        self._macros[name] = f"(?:{tree.regex()})"
+        self.macro_trees[self._macros[name]] = tree
         self._busy.discard(name)
         return self._macros[name]
+
+    def not_followed(self, name: str) -> str:
+        """The end of the note, a sign, or a word that is not one of macro NAME's words.
+
+        For "{!self}" in "threatening to {harm} {!self}": a threat to others, not to oneself.
+        """
+        if name not in self._lexicon.macros:
+            raise ConfigError(f"{self._lexicon.where()}: unknown macro {{!{name}}}")
+        words = self._lexicon.macros[name]
+        if not all(word.isalpha() for word in words):
+            raise ConfigError(f"{self._lexicon.where()}: {{!{name}}} needs a macro of words")
+        sign = r"[^a-z0-9 \t\r\n/'&_-]|[ \t\r\n]+[^a-z0-9 \t\r\n]"  # not "kill/hurt himself"
+        return f"(?:{SPACE}{word_except(words)}|{sign}|{END})"
 
     def trie(self, terms: Iterable[str], *, typos: bool = False) -> Trie:
         """A prefix tree of terms, with typo variants when asked and for keywords anywhere."""
@@ -184,10 +207,11 @@ def combo_blocks(terms: FlagTerms) -> list[str]:
 
 
 def _typos(word: str) -> set[str]:
-    """Every spelling with one letter dropped or two neighbouring letters swapped."""
+    """Every spelling with one letter dropped, doubled, or two neighbouring letters swapped."""
     dropped = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    doubled = {word[: i + 1] + word[i:] for i in range(len(word))}
     swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-    return dropped | swapped
+    return dropped | doubled | swapped
 
 
 def codes_regex(codes: list[str]) -> str:
@@ -221,7 +245,7 @@ def _char_class(chars: Iterable[str]) -> str:
 
 def _complement(node: Trie, *, root: bool) -> str:
     """Strings that continue the path to `node` into a word that is not in the tree."""
-    others = _char_class(c for c in _WORD_CHARS if c not in node.children)
+    others = _char_class(c for c in WORD_CHARS if c not in node.children)
     alternatives = [f"{others}[a-z0-9]*"] if others else []
     for char, child in sorted(node.children.items()):
         alternatives.append(char + _complement(child, root=False))
@@ -232,61 +256,13 @@ def _complement(node: Trie, *, root: bool) -> str:
 
 
 def joiners_regex(joiners: list[str]) -> str:
-    """Words and signs that join a second negated word to the first ("no SI/HI")."""
-    signs = [rf"[ \t\r\n]*{_escape(j)}[ \t\r\n]*" for j in joiners if not j.isalnum()]
+    """Words and signs that join a second negated word to the first ("no SI/HI").
+
+    A sign joins only when written tight: "SI/HI" is one list, "NO INJURIES / W/ GUN" two clauses.
+    """
+    signs = [_escape(j) for j in joiners if not j.isalnum()]
     words = [f"{SPACE}{j}{SPACE}" for j in joiners if j.isalnum()]
     return "|".join(signs + words) or NEVER
-
-
-def anchors(trie: Trie, size: tuple[int, int], common: frozenset[str]) -> Trie:
-    """For each term, a piece that every match of it contains.
-
-    A note that holds a term holds its anchor, so the anchors make a cheap gate that lets
-    through every note a term could match, and few others. With size = (letters, phrase): the
-    anchor of a word is its first `letters` letters (the whole word, bounded, when shorter); of
-    a phrase with at most `phrase` literal characters, the phrase; of a longer one, its longest
-    run of literal characters that is not a common word, cut to `letters` (else the phrase).
-    """
-    letters, phrase = size
-    result = Trie()
-    for atoms in paths(trie):
-        runs = _literal_runs(atoms)
-        if len(runs) == 1 and runs[0][0] == 1 and atoms[0] == r"\b" and "(" not in "".join(atoms):
-            start, stop = runs[0]
-            result.add(atoms if stop - start <= letters else atoms[: letters + 1])
-            continue
-        rare = [(a, b) for a, b in runs if b - a >= 4 and _text(atoms[a:b]) not in common]
-        if sum(b - a for a, b in runs) <= phrase or not rare:
-            result.add(atoms)
-            continue
-        start, stop = max(rare, key=lambda run: run[1] - run[0])
-        anchor = atoms[start : min(stop, start + letters)]
-        before = atoms[start - 1] if start else ""
-        bounded = anchor[0][-1] in _WORD_CHARS and before in (r"\b", SPACE, OPTIONAL_SPACE)
-        result.add((r"\b", *anchor) if bounded else anchor)
-    return result
-
-
-def _text(atoms: Atoms) -> str:
-    """The literal text of literal atoms (escapes removed)."""
-    return "".join(atom[-1] for atom in atoms)
-
-
-def _literal_runs(atoms: Atoms) -> list[tuple[int, int]]:
-    """Start and stop of each run of literal characters."""
-    runs: list[tuple[int, int]] = []
-    for i, atom in enumerate(atoms):
-        if _is_literal(atom):
-            if runs and runs[-1][1] == i:
-                runs[-1] = (runs[-1][0], i + 1)
-            else:
-                runs.append((i, i + 1))
-    return runs
-
-
-def _is_literal(atom: str) -> bool:
-    """Whether an atom is one literal character (maybe escaped)."""
-    return len(atom) == 1 or (len(atom) == 2 and atom[0] == "\\" and atom != r"\b")
 
 
 def paths(trie: Trie) -> list[Atoms]:
