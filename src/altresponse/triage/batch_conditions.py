@@ -7,6 +7,7 @@ import operator
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from altresponse.programs.model import Condition
@@ -14,6 +15,21 @@ from altresponse.taxonomy import Taxonomy
 
 Columns = dict[str, ir.Value]
 """Named per-call columns the conditions read (see batch.facts_table)."""
+
+
+def is_in(value: ir.Value, values: list[str]) -> ir.BooleanValue:
+    """VALUE is one of VALUES; false for null. Never null itself.
+
+    DuckDB rewrites an IN list of five or more values into a join, and that join does not keep
+    the input's row order when several threads write (duckdb/duckdb#24398); a search in a
+    constant list costs the same and keeps it, so the output needs no sort.
+    """
+    if not values:
+        return ibis.literal(False)
+    if len(values) < 5:
+        return value.isin(values).fill_null(False)
+    listed = ibis.literal(list(values), type=dt.Array(value.type()))
+    return (listed.index(value) >= 0).fill_null(False)
 
 
 def any_of(parts: list[ir.BooleanValue]) -> ir.BooleanValue:
@@ -47,8 +63,8 @@ def _category_in(categories: tuple[str, ...], facts: Columns) -> ir.BooleanValue
     the type, else by the category the call came with (facts.py: resolve_type)."""
     by_type = Taxonomy.load().incident_types
     types = [code for code, known in by_type.items() if known.category in categories]
-    of_type = facts["incident_type"].isin(types).fill_null(False) if types else ibis.literal(False)
-    given = facts["call_category"].isin(list(categories)).fill_null(False)
+    of_type = is_in(facts["incident_type"], types)
+    given = is_in(facts["call_category"], list(categories))
     return of_type | (~facts["type_known"] & given)
 
 
@@ -60,7 +76,7 @@ def condition_expr(condition: Condition, facts: Columns) -> ir.BooleanValue:
     for attribute in ("incident_type", "source", "zone", "disposition"):
         values = getattr(condition, attribute)
         if values is not None:
-            parts.append(facts[attribute].isin([str(v) for v in values]).fill_null(False))
+            parts.append(is_in(facts[attribute], [str(v) for v in values]))
     if condition.needs is not None:
         parts.append(any_of([facts[f"need_{need.value}"] for need in condition.needs]))
     if condition.screening is not None:

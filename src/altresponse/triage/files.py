@@ -226,7 +226,7 @@ def triage_parquet(
     check_batch_columns(path)
     con = ibis.duckdb.connect()
     raw = con.con  # the DuckDB connection: ibis 12's own fetch helpers predate DuckDB 2
-    calls = con.read_parquet(path, file_row_number=True)
+    calls = con.read_parquet(path)
     check_batch_values(raw, path)
     sql = str(con.compile(triage_table(calls, program, mode=mode)))
     counts = TriageCounts()
