@@ -191,6 +191,15 @@ def test_red_flag_in_the_notes_is_never_civilian_only(name: str, data: st.DataOb
         assert decision.priority == 1, shown(call, decision)
 
 
+def assert_never_lower(program: Program, call: CallRecord, flagged: CallRecord) -> None:
+    """In both modes, the flagged call's track ranks at least as high as the call's own."""
+    for mode in Mode:
+        before = decide(call, program, mode=mode)
+        after = decide(flagged, program, mode=mode)
+        message = f"before: {shown(call, before)}\nafter: {shown(flagged, after)}"
+        assert TRACK_RANK[after.track] >= TRACK_RANK[before.track], message
+
+
 @pytest.mark.parametrize("name", PRESETS)
 @SETTINGS
 @given(data=st.data())
@@ -201,11 +210,7 @@ def test_a_red_flag_phrase_only_raises_the_track(name: str, data: st.DataObject)
     separator = data.draw(st.sampled_from(SEPARATORS))
     text = phrase if call.narrative is None else f"{call.narrative}{separator}{phrase}"
     flagged = call.model_copy(update={"narrative": text})
-    for mode in Mode:
-        before = decide(call, program, mode=mode)
-        after = decide(flagged, program, mode=mode)
-        message = f"before: {shown(call, before)}\nafter: {shown(flagged, after)}"
-        assert TRACK_RANK[after.track] >= TRACK_RANK[before.track], message
+    assert_never_lower(program, call, flagged)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -219,11 +224,7 @@ def test_a_red_flag_answer_only_raises_the_track(name: str, data: st.DataObject)
     flagged = call.model_copy(
         update={"screening": call.screening.model_copy(update={question: value})}
     )
-    for mode in Mode:
-        before = decide(call, program, mode=mode)
-        after = decide(flagged, program, mode=mode)
-        message = f"before: {shown(call, before)}\nafter: {shown(flagged, after)}"
-        assert TRACK_RANK[after.track] >= TRACK_RANK[before.track], message
+    assert_never_lower(program, call, flagged)
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -19,7 +19,6 @@ from altresponse.cli import app
 from altresponse.programs import load_program, preset_names, presets_dir
 
 # ibis 12 calls duckdb's deprecated fetch_arrow_table() and fetch_record_batch(): not ours to fix.
-pytestmark = pytest.mark.filterwarnings(r"ignore:fetch_\w+\(\) is deprecated:DeprecationWarning")
 runner = CliRunner()
 DECISION_FIELDS = {
     "call_id",
