@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from altresponse import __version__
+from altresponse.cli_plan import plan_cmd
 from altresponse.cli_triage import programs_app, triage_cmd, triage_planning
 from altresponse.clikit import JsonOpt, err, out
 from altresponse.clikit import State as _State
@@ -29,6 +30,7 @@ taxonomy_app = typer.Typer(help="Incident types, categories and the local-type m
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(programs_app, name="programs")
 app.command("triage")(triage_cmd)
+app.command("plan")(plan_cmd)
 T = TypeVar("T")
 
 

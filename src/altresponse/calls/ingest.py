@@ -28,6 +28,7 @@ from altresponse.calls.typemap import stage_types
 from altresponse.errors import ConfigError, InputError
 
 DEFAULT_MAX_QUARANTINE = 0.05
+METADATA_PREFIX = "altresponse."
 Progress = Callable[[str, float], None]
 """Called with a stage label and percent done (0-100, or -1 when unknown)."""
 
@@ -56,6 +57,18 @@ class IngestResult:
     def to_json_dict(self) -> dict[str, object]:
         """The summary as plain data for --json."""
         return asdict(self) | {"typed_share": round(self.typed_share, 4)}
+
+
+def ingest_stamp(path: Path) -> dict[str, str]:
+    """What ingest recorded in a canonical Parquet file (empty for files from elsewhere)."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    return {
+        key.decode()[len(METADATA_PREFIX) :]: value.decode()
+        for key, value in metadata.items()
+        if key.decode().startswith(METADATA_PREFIX)
+    }
 
 
 def quarantine_path(output: Path) -> Path:
@@ -255,7 +268,14 @@ def ingest(
         try:
             adapter, raw_cols, rows_read = _prepare(con, job, adapter)
             set_aside, duplicates = _set_aside(con, job, rows_read, adapter.duplicates)
-            written, typed = _write_calls(con, job, adapter, raw_cols)
+            stamp = {
+                "source": adapter.name,
+                "timezone": adapter.timezone,
+                "rows_read": str(rows_read),
+                "rows_quarantined": str(set_aside),
+                "duplicates": str(duplicates),
+            }
+            written, typed = _write_calls(con, job, adapter, raw_cols, stamp)
             top = con.execute(
                 "SELECT kind, count(*) FROM _q GROUP BY kind ORDER BY 2 DESC, 1 LIMIT 5"
             ).fetchall()
@@ -327,16 +347,25 @@ def _set_aside(
 
 
 def _write_calls(
-    con: duckdb.DuckDBPyConnection, job: _Job, adapter: SourceAdapter, raw_cols: list[str]
+    con: duckdb.DuckDBPyConnection,
+    job: _Job,
+    adapter: SourceAdapter,
+    raw_cols: list[str],
+    stamp: dict[str, str],
 ) -> tuple[int, int]:
-    """Write the good rows, in file order, as canonical Parquet; returns (written, typed)."""
+    """Write the good rows, in file order, as canonical Parquet; returns (written, typed).
+
+    STAMP goes into the file's key-value metadata under `altresponse.` (source, time zone and
+    the ingest counts), so that later steps (the plan's data-quality section) can tell them.
+    """
     target = lit(str(job.staged_output))
+    metadata = ", ".join(f"{lit(METADATA_PREFIX + k)}: {lit(v)}" for k, v in stamp.items())
     with _watch(con, "writing", job.progress):
         written = _count(
             con,
             f"COPY (SELECT {_output_select(adapter, raw_cols)} FROM l4 "
             f"WHERE _reason IS NULL AND _dup_of IS NULL ORDER BY _row) TO {target} "
-            "(FORMAT parquet, COMPRESSION zstd)",
+            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})",
         )
     typed = _count(con, f"SELECT count(*) FROM read_parquet({target}) WHERE category IS NOT NULL")
     return written, typed

@@ -6,6 +6,7 @@ exactly the decisions `decide` gives call by call; a property test holds the two
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ibis
@@ -232,8 +233,16 @@ def _reasons(t: ir.Table, program: Program, mode: Mode) -> ir.ArrayValue:
     return ibis.ifelse(simple, ibis.array(common), full)
 
 
-def triage_table(calls: ir.Table, program: Program, *, mode: Mode = Mode.LIVE) -> ir.Table:
-    """One decision row per call of CALLS (a canonical calls table), exactly as `decide` gives."""
+def triage_table(
+    calls: ir.Table, program: Program, *, mode: Mode = Mode.LIVE, keep: Sequence[str] = ()
+) -> ir.Table:
+    """One decision row per call of CALLS (a canonical calls table), exactly as `decide` gives.
+
+    KEEP names further columns to carry along: call columns (`incident_type` is the typed one,
+    suggested when absent) or the engine's own, such as `r_idx` (the deciding rule's place in
+    `program.rules_for(mode)`, their count for the default) and `u_option` (the response the
+    protocol chose before service: the program's own option for an eligible call).
+    """
     t = with_narrative_flags(_with_types(calls), "narrative")
     facts = facts_columns(t, program)
     t = t.mutate(**facts)
@@ -254,5 +263,6 @@ def triage_table(calls: ir.Table, program: Program, *, mode: Mode = Mode.LIVE) -
         response=t.s_response,
         unserved_reason=t.s_unserved,
         mode=ibis.literal(mode.value),
+        **{name: t[name] for name in keep},
     )
     return decisions

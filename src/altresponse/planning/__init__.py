@@ -1,0 +1,1 @@
+"""Planning: what a city's 911 calls say about a civilian response program (the plan report)."""

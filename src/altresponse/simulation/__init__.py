@@ -1,0 +1,1 @@
+"""Simulation model: queueing formulas now, a SimPy model of teams and shifts later."""
