@@ -11,8 +11,11 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Trust the platform certificate store, as pip does (networks with their own root CA).
 export UV_SYSTEM_CERTS := 1
+# Browser tests drive Debian's Chromium (Playwright talks to it over CDP); apt needs root.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint bench bench-triage clean
+.PHONY: run test lint bench bench-triage bench-plan clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -22,10 +25,13 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 run: $(VENV)/.synced
 	$(BIN)/altresponse demo
 
-test: $(VENV)/.synced
+test: $(VENV)/.synced $(CHROMIUM)
 	$(BIN)/pytest
 
 lint: $(VENV)/.synced
@@ -36,6 +42,10 @@ lint: $(VENV)/.synced
 bench: $(VENV)/.synced
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/triage_bench.py
+	$(BIN)/python bench/plan_bench.py
+
+bench-plan: $(VENV)/.synced
+	$(BIN)/python bench/plan_bench.py
 
 bench-triage: $(VENV)/.synced
 	$(BIN)/python bench/triage_bench.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -260,12 +261,30 @@ def demo_cmd(
 
             calls = summarize(parquet).to_json_dict()
             triaged = triage_planning(parquet, program, decisions, show=False)
-            _print_json({"calls": calls, "triage": triaged})
+            report = _demo_plan(parquet, program, directory / "plan")
+            _print_json({"calls": calls, "triage": triaged, "plan": str(report)})
             return
         print_summary(parquet, as_json=False)
         triage_planning(parquet, program, decisions, show=True)
+        with (
+            err.status("writing the plan report", spinner="dots")
+            if err.is_terminal
+            else nullcontext()
+        ):
+            report = _demo_plan(parquet, program, directory / "plan")
+        out.print(f"Plan report (open it in a browser): [bold]{report}[/]", highlight=False)
 
     _run(body)
+
+
+def _demo_plan(calls: Path, program: str, directory: Path) -> Path:
+    """The plan report for the demo's calls."""
+    from altresponse.planning.analysis import make_plan
+    from altresponse.planning.report import write_plan
+    from altresponse.programs import load_program
+
+    html, _ = write_plan(make_plan(calls, load_program(program)), directory)
+    return html
 
 
 def main() -> None:
