@@ -149,11 +149,14 @@ def plan_cmd(
 def _print_plan(s: dict[str, Any]) -> None:
     """The headline of a plan, as a user reads it in the terminal."""
     p = s["pilot"]
+    base = (
+        "public-initiated calls" if s["category_shares_base"] == "public_initiated" else "all calls"
+    )
     cost = "n/a" if p["cost_per_call"] is None else f"{p['currency']} {p['cost_per_call']:,.0f}"
     out.print(
         f"[bold]{s['input']}[/]: {s['total_calls']:,} calls, {s['eligible_calls']:,} eligible "
         f"({s['eligible_share']:.1%}) for {s['program_name']}; violent crime "
-        f"{s['violent_crime_share']:.1%} of {s['category_shares_base'].replace('_', '-')} calls.\n"
+        f"{s['violent_crime_share']:.1%} of {base}.\n"
         f"  pilot: {', '.join(p['zones']) or 'no zone'}, {p['window_start']}-{p['window_end']}: "
         f"{p['covered_calls']:,} calls ({p['covered_share']:.0%} of eligible), "
         f"{p['teams_estimate']} teams, {cost} per call",

@@ -320,6 +320,11 @@ def _pilot(plan: Plan) -> str:
         for i, g in enumerate(plan.grid)
         if g["zones_k"] == p["zones_k"] and g["hours"] == p["hours"]
     }
+    if not p["covered_calls"]:
+        return (
+            '<section id="pilot"><h2>5. Pilot design</h2><div class="answer">No call in this '
+            "table is eligible under the program, so there is no pilot to design.</div></section>"
+        )
     grid = charts.pilot_grid(sizes, hours, shares, "Eligible calls covered by pilot size")
     return f"""<section id="pilot"><h2>5. Pilot design</h2>
 <div class="answer">Start in <b>{escape(where)}</b> from <b>{p["window_start"]} to
