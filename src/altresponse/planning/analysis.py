@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ibis
 import ibis.expr.types as ir
 
 from altresponse.calls.ingest import ingest_stamp, quarantine_path
+from altresponse.calls.record import CALL_COLUMNS
 from altresponse.errors import InputError
 from altresponse.planning.demand import UNMAPPED, DemandClasses
 from altresponse.planning.pilot import Pilot, ZoneHour, design, pilot_grid
@@ -28,7 +30,7 @@ from altresponse.programs.model import Mode, Program
 from altresponse.programs.vocabulary import CIVILIAN_ONLY
 from altresponse.taxonomy import Taxonomy
 from altresponse.triage.batch import _local_time, triage_table
-from altresponse.triage.files import check_batch_columns, check_batch_values
+from altresponse.triage.files import BATCH_COLUMNS, check_batch_columns, check_batch_values
 
 PUBLIC_SOURCES = ("911", "311", "988", "text", "other")
 """Sources that are a member of the public asking (`other` is the non-emergency line, walk-ins)."""
@@ -86,6 +88,19 @@ def _minutes(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.Floatin
     return ibis.ifelse((span >= 0) & (span <= MAX_INTERVAL_MINUTES), span, ibis.null("float64"))
 
 
+def _category(category: ir.StringValue, incident_type: ir.StringValue) -> ir.StringValue:
+    """The table's category, else the one of the incident type triage found (as triage types it).
+
+    Ingest always fills the category of a typed call; a table from elsewhere may leave it out.
+    """
+    taxonomy = Taxonomy.load()
+    by_type = ibis.cases(
+        *((incident_type == code, t.category) for code, t in taxonomy.incident_types.items()),
+        else_=ibis.null("string"),
+    )
+    return ibis.ifelse(category.isnull() & incident_type.notnull(), by_type, category)
+
+
 def _slim(calls: ir.Table, program: Program) -> ir.Table:
     """Triaged calls with only what the report needs, times already local."""
     t = triage_table(calls, program, mode=Mode.PLANNING, keep=KEEP)
@@ -94,7 +109,7 @@ def _slim(calls: ir.Table, program: Program) -> ir.Table:
     return t.select(
         source=t.source,
         incident_type=t.incident_type,
-        category=t.category,
+        category=_category(t.category, t.incident_type),
         uncertain=uncertain.fill_null(False),
         eligible=t.eligible,
         track=t.track,
@@ -172,9 +187,13 @@ def make_plan(
     step = progress or (lambda _stage: None)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    check_batch_columns(path)
+    check_batch_columns(path, [*BATCH_COLUMNS, *(c for c in KEEP if c in CALL_COLUMNS)])
     stamp = ingest_stamp(path)
     timezone = options.timezone or stamp.get("timezone") or program.timezone
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"{path}: unknown time zone {timezone!r} (use an IANA name)") from exc
     program = local_program(program, timezone)
     with _engine() as engine:
         calls = engine.ibis.read_parquet(path)

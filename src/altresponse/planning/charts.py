@@ -36,6 +36,11 @@ rcParams.update(
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 
 
+def _plain(label: str | None) -> str:
+    """LABEL drawn as written: matplotlib would read text between dollar signs as TeX."""
+    return "" if label is None else label.replace("$", r"\$")
+
+
 def _svg(fig: Figure, title: str) -> str:
     """FIG as an inline <svg> element that scales to its container."""
     buffer = io.StringIO()
@@ -53,7 +58,7 @@ def hbar(labels: Sequence[str], values: Sequence[float], title: str, *, percent:
     ys = list(range(len(labels)))[::-1]
     scaled = [v * 100 if percent else v for v in values]
     ax.barh(ys, scaled, color=ACCENT, height=0.7)
-    ax.set_yticks(ys, labels)
+    ax.set_yticks(ys, [_plain(label) for label in labels])
     ax.tick_params(axis="y", length=0)
     top = max(scaled, default=0) or 1
     for y, v in zip(ys, scaled, strict=True):
@@ -114,7 +119,7 @@ def zone_map(
         colour = ELIGIBLE if label is not None and label in chosen else ACCENT
         ax.scatter([lon], [lat], s=20 + 600 * n / top, color=colour, alpha=0.55, linewidths=0)
         if label is not None:
-            ax.annotate(label, (lon, lat), fontsize=7, ha="center", va="center", color=INK)
+            ax.annotate(_plain(label), (lon, lat), fontsize=7, ha="center", va="center", color=INK)
     ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.set_xlabel("longitude")

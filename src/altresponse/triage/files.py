@@ -155,20 +155,21 @@ def _compatible(actual: pa.DataType, expected: pa.DataType) -> bool:
     return same
 
 
-def check_batch_columns(path: Path) -> None:
-    """A Parquet input must have the canonical columns batch triage reads, with their types."""
+def check_batch_columns(path: Path, columns: Iterable[str] = BATCH_COLUMNS) -> None:
+    """A Parquet input must have the canonical COLUMNS (those batch triage reads), typed right."""
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(f"{path}: cannot read as Parquet: {exc}") from exc
-    missing = [name for name in BATCH_COLUMNS if name not in schema.names]
+    columns = list(dict.fromkeys(columns))
+    missing = [name for name in columns if name not in schema.names]
     if missing:
         raise InputError(
             f"{path}: not a canonical calls table, missing column(s) {', '.join(missing)} "
             "(ingest the file first: altresponse ingest)"
         )
     expected = call_schema()
-    for name in BATCH_COLUMNS:
+    for name in columns:
         actual, wanted = schema.field(name).type, expected.field(name).type
         if not _compatible(actual, wanted):
             raise InputError(
