@@ -30,30 +30,15 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from altresponse.calls.adapter import find_adapter
-from altresponse.calls.ingest import METADATA_PREFIX, ingest, ingest_stamp
-from altresponse.samplecity.generator import generate
+from altresponse.calls.ingest import METADATA_PREFIX, ingest_stamp
+from samplecity_cache import sample_city_year
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 RECIPE = "v1"  # bump when the data recipe below changes, so a stale cache is not reused
-SAMPLE_SEED = 2026
 TARGET_SECONDS = 60.0
 TARGET_GB = 4.0
 BIN = Path(sys.executable).parent / "altresponse"
-
-
-def _sample_city() -> Path:
-    """A year of Sample City as canonical Parquet (generated and ingested once)."""
-    out = CACHE / f"sample_city_{SAMPLE_SEED}.parquet"
-    if not out.exists() or not ingest_stamp(out):
-        CACHE.mkdir(exist_ok=True)
-        csv = CACHE / f"sample_city_{SAMPLE_SEED}.csv"
-        print(f"generating Sample City (seed {SAMPLE_SEED}) in {csv} ...", flush=True)
-        generate(csv, seed=SAMPLE_SEED)
-        ingest(csv, find_adapter("sample_city"), out)
-        csv.unlink()
-    return out
 
 
 def make_year(rows: int) -> Path:
@@ -61,7 +46,7 @@ def make_year(rows: int) -> Path:
     path = CACHE / f"plan_year_{rows}_{RECIPE}.parquet"
     if path.exists():
         return path
-    base = _sample_city()
+    base = sample_city_year(CACHE)
     stamp = ingest_stamp(base) | {"rows_read": str(rows)}
     con = duckdb.connect()
     per_copy = con.execute(f"SELECT count(*) FROM '{base}'").fetchone()[0]  # type: ignore[index]

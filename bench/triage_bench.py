@@ -35,18 +35,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from altresponse.calls.adapter import find_adapter
-from altresponse.calls.ingest import ingest
 from altresponse.calls.record import CALL_COLUMNS, SCREENING_DUCKDB, CallRecord
 from altresponse.programs import Mode, Program, load_program, preset_names
-from altresponse.samplecity.generator import generate
 from altresponse.triage import Decision, decide
 from altresponse.triage.files import triage_parquet
+from samplecity_cache import sample_city_year
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 RECIPE = "v1"  # bump when the data recipe below changes, so a stale cache is not reused
-SAMPLE_SEED = 2026
 PRESETS = ("star_denver", "cahoots_eugene")
 TARGET_SECONDS = 10.0
 TARGET_RATIO = 50.0
@@ -91,21 +88,9 @@ def _answers_sql() -> str:
     return f"CAST(struct_pack({', '.join(parts)}) AS {SCREENING_DUCKDB})"
 
 
-def _sample_city(cache: Path) -> Path:
-    """A year of Sample City as canonical Parquet (generated and ingested once)."""
-    out = cache / f"sample_city_{SAMPLE_SEED}.parquet"
-    if not out.exists():
-        csv = cache / f"sample_city_{SAMPLE_SEED}.csv"
-        print(f"generating Sample City (seed {SAMPLE_SEED}) in {csv} ...", flush=True)
-        generate(csv, seed=SAMPLE_SEED)
-        ingest(csv, find_adapter("sample_city"), out)
-        csv.unlink()
-    return out
-
-
 def make_calls(path: Path, rows: int, cache: Path) -> None:
     """Write ROWS canonical calls: Sample City copied week by week, with screening answers."""
-    base = _sample_city(cache)
+    base = sample_city_year(cache)
     con = duckdb.connect()
     per_copy = con.execute(f"SELECT count(*) FROM '{base}'").fetchone()[0]  # type: ignore[index]
     copies = -(-rows // per_copy)
