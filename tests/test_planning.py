@@ -608,3 +608,15 @@ def test_first_and_last_call_are_utc(plan: Plan) -> None:
     last = datetime(2024, 2, 12, 10, 40, tzinfo=ZoneInfo(DENVER)).astimezone(UTC)
     assert plan.summary["first_call"] == first.isoformat()
     assert plan.summary["last_call"] == last.isoformat()
+
+
+def test_demo_writes_the_plan_report(tmp_path: Path) -> None:
+    """`make run` (altresponse demo) ends with Sample City's plan report."""
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    report = Path(out["plan"])
+    assert report == tmp_path / "plan" / "index.html" and report.is_file()
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["total_calls"] == out["calls"]["total_calls"] == 120_000
+    assert summary["eligible_calls"] == out["triage"]["eligible"]
