@@ -10,7 +10,8 @@ from playwright.sync_api import Browser
 from altresponse.calls.adapter import find_adapter
 from altresponse.calls.ingest import ingest
 from altresponse.planning.analysis import Plan, make_plan
-from altresponse.planning.report import write_compare, write_plan
+from altresponse.planning.compare import write_compare
+from altresponse.planning.report import write_plan
 from altresponse.programs import load_program
 from altresponse.samplecity import generate
 from browser import print_pdf, render, svg_shapes

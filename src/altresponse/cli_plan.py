@@ -112,7 +112,8 @@ def plan_cmd(
 ) -> None:
     """What a city's calls say about a civilian response program: a report for the council."""
     from altresponse.planning.analysis import PlanOptions
-    from altresponse.planning.report import write_compare, write_plan
+    from altresponse.planning.compare import write_compare
+    from altresponse.planning.report import write_plan
     from altresponse.programs import load_program
 
     def body() -> dict[str, Any]:

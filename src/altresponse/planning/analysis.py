@@ -1,62 +1,40 @@
-"""The plan's numbers: one pass of planning-mode triage, kept as a slim table, then small queries.
+"""The plan's numbers: planning-mode triage of every call (table.py), then the report's sections.
 
-Every query is an Ibis expression (so it would run on another engine); DuckDB runs them here. The
-triaged calls are materialised once in DuckDB (spilling to disk past the memory limit), because
-every section of the report reads them and triage is the expensive part.
+Every query is an Ibis expression (so it would run on another engine); DuckDB runs them here.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import ibis
 import ibis.expr.types as ir
 
-from altresponse.calls.ingest import ingest_stamp, quarantine_path
+from altresponse.calls.ingest import ingest_stamp
 from altresponse.calls.record import CALL_COLUMNS
 from altresponse.errors import InputError
 from altresponse.planning.demand import UNMAPPED, DemandClasses
-from altresponse.planning.pilot import Pilot, ZoneHour, design, pilot_grid
+from altresponse.planning.pilot import Pilot, design, pilot_grid
+from altresponse.planning.quality import data_quality, workload, zone_hours
+from altresponse.planning.table import (
+    KEEP,
+    PUBLIC_SOURCES,
+    Engine,
+    engine,
+    local_program,
+    slim_table,
+)
 from altresponse.programs.model import Mode, Program
-from altresponse.programs.vocabulary import CIVILIAN_ONLY
 from altresponse.taxonomy import Taxonomy
-from altresponse.triage.batch import _local_time, triage_table
 from altresponse.triage.files import BATCH_COLUMNS, check_batch_columns, check_batch_values
 
-PUBLIC_SOURCES = ("911", "311", "988", "text", "other")
-"""Sources that are a member of the public asking (`other` is the non-emergency line, walk-ins)."""
-UNCERTAIN_CONFIDENCE = 0.8
-"""A suggested incident type below this confidence counts as ambiguous."""
-MAX_INTERVAL_MINUTES = 24 * 60
-"""Longer (or negative) intervals between timestamps are data errors, left out of workload."""
-MEMORY_LIMIT = "3GB"
 TOP_TYPES = 20
-TOP_UNMAPPED = 15
-KEEP = (
-    "source",
-    "zone",
-    "received_at",
-    "dispatched_at",
-    "arrived_at",
-    "cleared_at",
-    "incident_type",
-    "category",
-    "type_source",
-    "type_confidence",
-    "lat",
-    "lon",
-    "r_idx",
-    "u_option",
-)
 Progress = Callable[[str], None]
 """Called with the name of each stage as it starts."""
 
@@ -82,98 +60,8 @@ class PlanOptions:
     timezone: str | None = None
 
 
-def _minutes(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
-    """Minutes from EARLIER to LATER; null when either is missing or the span is implausible."""
-    span = (later.epoch_seconds() - earlier.epoch_seconds()) / 60.0
-    return ibis.ifelse((span >= 0) & (span <= MAX_INTERVAL_MINUTES), span, ibis.null("float64"))
-
-
-def _category(category: ir.StringValue, incident_type: ir.StringValue) -> ir.StringValue:
-    """The table's category, else the one of the incident type triage found (as triage types it).
-
-    Ingest always fills the category of a typed call; a table from elsewhere may leave it out.
-    """
-    taxonomy = Taxonomy.load()
-    by_type = ibis.cases(
-        *((incident_type == code, t.category) for code, t in taxonomy.incident_types.items()),
-        else_=ibis.null("string"),
-    )
-    return ibis.ifelse(category.isnull() & incident_type.notnull(), by_type, category)
-
-
-def _slim(calls: ir.Table, program: Program) -> ir.Table:
-    """Triaged calls with only what the report needs, times already local."""
-    t = triage_table(calls, program, mode=Mode.PLANNING, keep=KEEP)
-    local = _local_time(program.timezone, t.received_at)
-    uncertain = (t.type_source == "suggested") & (t.type_confidence < UNCERTAIN_CONFIDENCE)
-    return t.select(
-        source=t.source,
-        incident_type=t.incident_type,
-        category=_category(t.category, t.incident_type),
-        uncertain=uncertain.fill_null(False),
-        eligible=t.eligible,
-        track=t.track,
-        option=t.u_option,
-        rule=t.r_idx,
-        unserved=t.unserved_reason,
-        hour=local.hour(),
-        how=local.day_of_week.index() * 24 + local.hour(),
-        month=local.year() * 100 + local.month(),
-        day=local.date(),
-        zone=t.zone,
-        lat=ibis.ifelse((t.lat != 0) & (t.lon != 0), t.lat, ibis.null("float64")),
-        lon=ibis.ifelse((t.lat != 0) & (t.lon != 0), t.lon, ibis.null("float64")),
-        on_scene=_minutes(t.cleared_at, t.arrived_at),
-        committed=_minutes(t.cleared_at, t.dispatched_at),
-        received_at=t.received_at,
-        has_dispatch=t.dispatched_at.notnull(),
-        has_arrival=t.arrived_at.notnull(),
-        has_clear=t.cleared_at.notnull(),
-    )
-
-
-class _Engine:
-    """An Ibis DuckDB connection whose compiled queries run on DuckDB directly."""
-
-    def __init__(self, work: Path) -> None:
-        self.ibis = ibis.duckdb.connect()
-        self.raw = self.ibis.con  # ibis 12's own fetch helpers predate DuckDB 2
-        self.raw.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        self.raw.execute(f"SET temp_directory = '{work}'")
-        self.raw.execute("SET preserve_insertion_order = false")
-
-    def rows(self, expr: ir.Table) -> list[tuple[Any, ...]]:
-        found: list[tuple[Any, ...]] = self.raw.execute(str(self.ibis.compile(expr))).fetchall()
-        return found
-
-    def one(self, expr: ir.Table) -> tuple[Any, ...]:
-        found = self.rows(expr)
-        return found[0]
-
-    def materialise(self, name: str, expr: ir.Table) -> ir.Table:
-        self.raw.execute(f"CREATE TABLE {name} AS {self.ibis.compile(expr)}")
-        return self.ibis.table(name)
-
-
-@contextmanager
-def _engine() -> Iterator[_Engine]:
-    with tempfile.TemporaryDirectory(prefix="altresponse-plan-") as work:
-        engine = _Engine(Path(work))
-        try:
-            yield engine
-        finally:
-            engine.raw.close()
-
-
 def _share(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
-
-
-def local_program(program: Program, timezone: str) -> Program:
-    """PROGRAM with its hours read in TIMEZONE: a preset's hours are local wherever it runs."""
-    if timezone == program.timezone:
-        return program
-    return program.model_copy(update={"timezone": timezone})
 
 
 def make_plan(
@@ -195,13 +83,13 @@ def make_plan(
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InputError(f"{path}: unknown time zone {timezone!r} (use an IANA name)") from exc
     program = local_program(program, timezone)
-    with _engine() as engine:
-        calls = engine.ibis.read_parquet(path)
-        check_batch_values(engine.raw, path)
+    with engine() as eng:
+        calls = eng.ibis.read_parquet(path)
+        check_batch_values(eng.raw, path)
         step("triaging calls (planning mode)")
-        planned = engine.materialise("planned", _slim(calls, program))
+        planned = eng.materialise("planned", slim_table(calls, program))
         step("counting")
-        return _Analysis(engine, planned, calls, program, options, path, stamp).plan(step)
+        return _Analysis(eng, planned, calls, program, options, path, stamp).plan(step)
 
 
 class _Analysis:
@@ -209,7 +97,7 @@ class _Analysis:
 
     def __init__(
         self,
-        engine: _Engine,
+        engine: Engine,
         planned: ir.Table,
         calls: ir.Table,
         program: Program,
@@ -267,9 +155,9 @@ class _Analysis:
         months = self._months()
         zones, points = self._zones()
         step("workload")
-        summary["workload"] = self._workload(days)
+        summary["workload"] = workload(self.engine, self.p, days)
         step("pilot design")
-        cells = self._zone_hours()
+        cells = zone_hours(self.engine, self.p, self.program)
         service = summary["workload"]["service_minutes"]
         grid = pilot_grid(cells, days, self.program, service)
         chosen = design(
@@ -278,7 +166,9 @@ class _Analysis:
         summary["pilot"] = chosen.to_json_dict()
         summary["workload"]["pilot_officer_hours_freed_per_year"] = chosen.officer_hours_freed
         step("data quality")
-        summary["data_quality"] = self._quality(int(total))
+        summary["data_quality"] = data_quality(
+            self.engine, self.p, self.calls, self.path, self.stamp, int(total)
+        )
         summary["hour_of_week_peak"] = _peak(hour_of_week)
         return Plan(
             summary=summary,
@@ -459,112 +349,6 @@ class _Analysis:
             ]
         return zones, points
 
-    # 4. Workload
-    def _workload(self, days: int) -> dict[str, Any]:
-        p = self.p
-        row = self.engine.one(
-            p.aggregate(
-                timed=p.on_scene.count(),
-                on_scene=p.on_scene.sum(),
-                committed_n=p.committed.count(),
-                committed=p.committed.sum(),
-                e_timed=p.on_scene.count(where=p.eligible),
-                e_on_scene=p.on_scene.sum(where=p.eligible),
-                e_median=p.on_scene.median(where=p.eligible),
-                e_committed_n=p.committed.count(where=p.eligible),
-                e_committed=p.committed.sum(where=p.eligible),
-                e_committed_mean=p.committed.mean(where=p.eligible),
-            )
-        )
-        timed, on_scene, committed_n, committed = row[:4]
-        e_timed, e_on_scene, e_median, e_committed_n, e_committed, e_mean = row[4:]
-        measured = bool(e_committed_n and e_committed_n >= MIN_TIMED_CALLS)
-        service = float(e_mean) if measured and e_mean else DEFAULT_SERVICE_MINUTES
-        return {
-            "calls_with_on_scene_time": int(timed),
-            "on_scene_hours": _hours(on_scene),
-            "calls_with_committed_time": int(committed_n),
-            "officer_hours": _hours(committed),
-            "eligible_calls_with_on_scene_time": int(e_timed),
-            "eligible_on_scene_hours": _hours(e_on_scene),
-            "eligible_median_on_scene_minutes": round(float(e_median), 1) if e_median else None,
-            "eligible_calls_with_committed_time": int(e_committed_n),
-            "eligible_officer_hours": _hours(e_committed),
-            "eligible_officer_hours_per_year": _hours(
-                (e_committed or 0.0) * 365 / days if days else 0.0
-            ),
-            "service_minutes": round(service, 1),
-            "service_minutes_source": "data" if measured else "assumed",
-        }
-
-    # 5. Pilot design
-    def _zone_hours(self) -> list[ZoneHour]:
-        p = self.p.filter(self.p.eligible)
-        civilian = [o.id for o in self.program.responses if o.track in CIVILIAN_ONLY]
-        rows = self.engine.rows(
-            p.group_by(["zone", "hour", p.option.isin(civilian).name("civilian")]).aggregate(
-                n=p.count(), timed=p.committed.count(), minutes=p.committed.sum()
-            )
-        )
-        return [
-            ZoneHour(zone, int(hour), bool(civ), int(n), int(timed), float(minutes or 0.0))
-            for zone, hour, civ, n, timed, minutes in rows
-        ]
-
-    # 6. Data quality
-    def _quality(self, total: int) -> dict[str, Any]:
-        p = self.p
-        row = self.engine.one(
-            p.aggregate(
-                no_dispatch=(~p.has_dispatch).sum(),
-                no_arrival=(~p.has_arrival).sum(),
-                no_clear=(~p.has_clear).sum(),
-                no_zone=p.zone.isnull().sum(),
-                no_coords=p.lat.isnull().sum(),
-                bad_on_scene=(p.has_arrival & p.has_clear & p.on_scene.isnull()).sum(),
-                bad_committed=(p.has_dispatch & p.has_clear & p.committed.isnull()).sum(),
-            )
-        )
-        c = self.calls.filter(self.calls.category.isnull())
-        unmapped = self.engine.rows(
-            c.group_by("local_type")
-            .aggregate(n=c.count())
-            .order_by([ibis.desc("n"), "local_type"])
-            .limit(TOP_UNMAPPED)
-        )
-        quarantine = quarantine_path(self.path)
-        stamped = self.stamp.get("rows_quarantined")
-        return {
-            "rows_read_at_ingest": int(self.stamp["rows_read"])
-            if "rows_read" in self.stamp
-            else None,
-            "rows_quarantined_at_ingest": int(stamped) if stamped is not None else None,
-            "duplicates_merged_at_ingest": (
-                int(self.stamp["duplicates"]) if "duplicates" in self.stamp else None
-            ),
-            "quarantine_file": str(quarantine) if quarantine.is_file() else None,
-            "source": self.stamp.get("source"),
-            "missing": {
-                "dispatched_at": int(row[0]),
-                "arrived_at": int(row[1]),
-                "cleared_at": int(row[2]),
-                "zone": int(row[3]),
-                "coordinates": int(row[4]),
-            },
-            "implausible_intervals": {"on_scene": int(row[5]), "dispatch_to_clear": int(row[6])},
-            "unmapped_types": [
-                {"local_type": local if local is not None else "(blank)", "calls": int(n)}
-                for local, n in unmapped
-            ],
-            "total_calls": total,
-        }
-
-
-MIN_TIMED_CALLS = 30
-"""Fewer eligible calls with times than this: the team's time per call is assumed, not measured."""
-DEFAULT_SERVICE_MINUTES = 60.0
-"""Assumed team time per call (dispatch to clear) when the data has no times: about an hour."""
-
 
 def _peak(grid: list[list[int]]) -> dict[str, Any]:
     """The busiest hour of the week for eligible calls."""
@@ -585,10 +369,6 @@ def _coord(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 5)
 
 
-def _hours(minutes: float | None) -> float:
-    return round(float(minutes or 0.0) / 60.0, 1)
-
-
 def _largest(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -597,4 +377,4 @@ def _shares(counts: dict[str, int], base: int) -> dict[str, float]:
     return {key: _share(n, base) for key, n in _largest(counts) if n}
 
 
-__all__ = ["Pilot", "Plan", "PlanOptions", "make_plan"]
+__all__ = ["Pilot", "Plan", "PlanOptions", "local_program", "make_plan"]
