@@ -13,6 +13,7 @@ from rich.table import Table
 
 from altresponse import __version__
 from altresponse.cli_plan import plan_cmd
+from altresponse.cli_simulate import simulate_cmd, staff_cmd
 from altresponse.cli_triage import programs_app, triage_cmd, triage_planning
 from altresponse.clikit import JsonOpt, err, out
 from altresponse.clikit import State as _State
@@ -32,6 +33,8 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(programs_app, name="programs")
 app.command("triage")(triage_cmd)
 app.command("plan")(plan_cmd)
+app.command("simulate")(simulate_cmd)
+app.command("staff")(staff_cmd)
 T = TypeVar("T")
 
 
