@@ -15,7 +15,7 @@ export UV_SYSTEM_CERTS := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint bench bench-triage bench-plan clean
+.PHONY: run test lint bench bench-triage bench-plan bench-simulation clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,6 +43,10 @@ bench: $(VENV)/.synced
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/triage_bench.py
 	$(BIN)/python bench/plan_bench.py
+	$(BIN)/python bench/simulation_bench.py
+
+bench-simulation: $(VENV)/.synced
+	$(BIN)/python bench/simulation_bench.py
 
 bench-plan: $(VENV)/.synced
 	$(BIN)/python bench/plan_bench.py

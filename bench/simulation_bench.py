@@ -35,6 +35,8 @@ PROGRAM = "cahoots_eugene"
 TARGET_YEAR_SECONDS = 10.0
 TARGET_SEARCH_SECONDS = 180.0
 AROUND_THE_CLOCK = "00:00-24:00"
+TARGET = "served>=0.9,arrival_p90<=45"
+"""The fitted travel time alone has a p90 of 35 minutes, so 45 leaves room for the queue."""
 
 
 def main() -> None:
@@ -68,7 +70,7 @@ def main() -> None:
     print(f"   target: under {TARGET_YEAR_SECONDS:g} s: {'MET' if met else 'NOT MET'}")
 
     base = replace(scenario, teams=())
-    target = Target.parse("served>=0.9,arrival_p90<=20")
+    target = Target.parse(TARGET)
     sizes = range(1, args.sizes + 1)
     runs = args.sizes * args.replications
     timings = {}

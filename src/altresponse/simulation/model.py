@@ -21,6 +21,7 @@ the week is `now % 10080`. One run:
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -181,10 +182,12 @@ class _Run:
         self.result = RunResult()
         self.teams = [_Team(spec) for spec in scenario.teams]
         self.idle: list[_Team] = []
-        self.on_duty: set[_Team] = set()
         self.queues: dict[frozenset[str], list[tuple[int, float, int, SimCall]]] = {}
         self.counter = itertools.count()
-        self.fleet_skills = [team.skills for team in self.teams]
+        needs = {call.skills for call in scenario.calls}
+        self.staffed = {need: any(need <= t.skills for t in self.teams) for need in needs}
+        self.on_duty = dict.fromkeys(needs, 0)
+        """Teams on duty now that can take calls needing each set of skills."""
 
     # arrivals and dispatch
     def arrivals(self) -> Generator[simpy.Event, Any, None]:
@@ -202,10 +205,10 @@ class _Run:
         if call.unserved is not None:
             result.unserved[call.unserved] += 1
             return
-        if not any(call.skills <= skills for skills in self.fleet_skills):
+        if not self.staffed[call.skills]:
             result.unserved[NO_SKILLED_TEAM] += 1
             return
-        if not any(call.skills <= team.skills for team in self.on_duty):
+        if not self.on_duty[call.skills]:
             result.unserved[NO_TEAM_ON_DUTY] += 1
             return
         team = self._nearest_idle(call)
@@ -219,11 +222,12 @@ class _Run:
         heapq.heappush(self.queues.setdefault(call.skills, []), entry)
 
     def _nearest_idle(self, call: SimCall) -> _Team | None:
+        if not self.s.service.speed_kmh or call.lat is None or call.lon is None:
+            # Idle longest: travel does not depend on where the team is.
+            return next((team for team in self.idle if call.skills <= team.skills), None)
         fits = [team for team in self.idle if call.skills <= team.skills]
         if not fits:
             return None
-        if call.lat is None or call.lon is None:
-            return fits[0]  # idle longest
         here = (call.lat, call.lon)
         return min(
             fits,
@@ -258,23 +262,34 @@ class _Run:
             if env.now >= until:
                 continue
             self.result.duty_minutes += until - env.now
-            self.on_duty.add(team)
+            self._duty(team, 1)
+            shift_end = env.timeout(until - env.now)
+            shift_end.callbacks.append(functools.partial(self._end_shift, team))
             while env.now < until:
                 call = self.next_call(team)
                 if call is None:
                     wakeup = env.event()
                     team.wakeup = wakeup
                     self.idle.append(team)
-                    got = yield wakeup | env.timeout(until - env.now)
-                    if wakeup not in got:
-                        self.idle.remove(team)
-                        team.wakeup = None
+                    call = yield wakeup
+                    if call is None:  # the shift ended while the team waited
                         break
-                    call = got[wakeup]
                 yield from self.serve(team, call)
-            self.on_duty.discard(team)
             if env.now > until:
                 self.result.overtime_minutes += env.now - until
+
+    def _duty(self, team: _Team, change: int) -> None:
+        for need in self.on_duty:
+            if need <= team.skills:
+                self.on_duty[need] += change
+
+    def _end_shift(self, team: _Team, _event: simpy.Event) -> None:
+        """At the end of a shift: off duty, and an idle team stops waiting for calls."""
+        self._duty(team, -1)
+        if team.wakeup is not None:
+            self.idle.remove(team)
+            wakeup, team.wakeup = team.wakeup, None
+            wakeup.succeed(None)
 
     def serve(self, team: _Team, call: SimCall) -> Generator[simpy.Event, Any, None]:
         env, rng, service, result = self.env, self.rng, self.s.service, self.result
