@@ -130,11 +130,10 @@ def simulate_cmd(
     show = not as_json and err.is_terminal
 
     def body() -> dict[str, Any]:
+        choices = _choices(teams, shifts, backup_rate, transport_share, speed_kmh)
         chosen = load_program(program)
         call_set = _calls(calls, chosen, per_year, seed, show)
-        scenario, fleet = make_scenario(
-            chosen, call_set, _choices(teams, shifts, backup_rate, transport_share, speed_kmh)
-        )
+        scenario, fleet = make_scenario(chosen, call_set, choices)
         with _bar(show, "simulating") as progress:
             summary = replicate(scenario, replications, seed, workers=workers, progress=progress)
         return {
@@ -227,9 +226,9 @@ def staff_cmd(
 
     def body() -> dict[str, Any]:
         goal = Target.parse(target)
+        choices = _choices(None, shifts, backup_rate, transport_share, speed_kmh)
         chosen = load_program(program)
         call_set = _calls(calls, chosen, per_year, seed, show)
-        choices = _choices(None, shifts, backup_rate, transport_share, speed_kmh)
         base, _ = make_scenario(chosen, call_set, choices)
         with _bar(show, "staffing search") as progress:
             found = staffing_search(

@@ -57,8 +57,8 @@ def _days(text: str) -> list[str]:
     order = [d.value for d in ALL_DAYS]
     days: list[str] = []
     for part in text.split("+"):
-        first, _, last = part.partition("-")
-        if first not in order or (last and last not in order):
+        first, dash, last = part.partition("-")
+        if first not in order or (dash and last not in order):
             raise InputError(f"--shifts: unknown day in {part!r} (use mon, tue, ... sun)")
         a, b = order.index(first), order.index(last or first)
         days += order[a : b + 1] if a <= b else order[a:] + order[: b + 1]

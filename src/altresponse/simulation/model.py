@@ -141,8 +141,9 @@ class RunResult:
 
     @property
     def utilisation(self) -> float:
-        """Unit-hour utilisation: busy team time over time on duty."""
-        return self.busy_minutes / self.duty_minutes if self.duty_minutes else 0.0
+        """Unit-hour utilisation: busy team time over time on duty (overtime included)."""
+        on = self.duty_minutes + self.overtime_minutes
+        return self.busy_minutes / on if on else 0.0
 
     @property
     def cost_per_served(self) -> float | None:
@@ -163,13 +164,30 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 class _Team:
     """A team's state during a run."""
 
-    __slots__ = ("position", "skills", "spec", "wakeup")
+    __slots__ = ("busy_until", "position", "shift_until", "skills", "spec", "wakeup")
 
     def __init__(self, spec: TeamSpec) -> None:
         self.spec = spec
         self.skills = spec.skills
         self.position = spec.station
         self.wakeup: simpy.Event | None = None
+        self.shift_until = 0.0
+        self.busy_until = 0.0
+
+
+class _DutyChange(simpy.events.Event):
+    """A shift starting or ending DELAY minutes from now.
+
+    It is scheduled as urgent, so at a shift's first minute the team is on duty before a call of
+    that minute arrives, and at its last minute it is off duty before one arrives: shifts are
+    half-open, [start, end), whatever order the events were created in.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, simpy.events.URGENT, delay)
 
 
 class _Run:
@@ -258,12 +276,13 @@ class _Run:
                 break
             until = min(float(end), self.s.horizon)
             if start > env.now:
-                yield env.timeout(start - env.now)
+                yield _DutyChange(env, start - env.now)
             if env.now >= until:
                 continue
             self.result.duty_minutes += until - env.now
+            team.shift_until = until
             self._duty(team, 1)
-            shift_end = env.timeout(until - env.now)
+            shift_end = _DutyChange(env, until - env.now)
             shift_end.callbacks.append(functools.partial(self._end_shift, team))
             while env.now < until:
                 call = self.next_call(team)
@@ -320,7 +339,8 @@ class _Run:
                 busy += service.transport.sample(rng)
         if service.clear is not None:
             busy += service.clear.sample(rng)
-        result.busy_minutes += busy
+        result.busy_minutes += min(busy, self.s.horizon - env.now)  # the run stops at the horizon
+        team.busy_until = env.now + busy
         yield env.timeout(busy)
         if here is not None:
             team.position = here
@@ -342,19 +362,23 @@ class _Run:
             heapq.heappush(self.queues.setdefault(visit.skills, []), entry)
 
     def run(self) -> RunResult:
-        env = self.env
-        env.process(self.arrivals())
-        for team in self.teams:
+        env, s = self.env, self.s
+        for team in self.teams:  # teams first: one on duty at minute 0 takes a call of minute 0
             env.process(self.team(team))
-        env.run(until=self.s.horizon)
+        env.process(self.arrivals())
+        env.run(until=s.horizon)
         result = self.result
-        result.queued_at_end = sum(
-            1
-            for queue in self.queues.values()
-            for entry in queue
-            if entry[3].priority != FOLLOW_UP_PRIORITY
-        )
-        s = self.s
+        for team in self.teams:  # a call in hand past the shift's end when the run stops
+            if team.busy_until > s.horizon > team.shift_until:
+                result.overtime_minutes += s.horizon - team.shift_until
+        for queue in self.queues.values():
+            for _, arrived, _, call in queue:
+                if call.priority == FOLLOW_UP_PRIORITY:
+                    continue
+                if s.horizon - arrived > s.max_wait:
+                    result.unserved[WAITED_TOO_LONG] += 1
+                else:
+                    result.queued_at_end += 1
         result.cost = (
             result.duty_minutes / 60 * s.team_hour_cost
             + result.served * s.per_call_cost

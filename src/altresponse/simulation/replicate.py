@@ -186,7 +186,7 @@ def replicate(
     return summarise(runs, seed)
 
 
-_TARGET = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([0-9.]+)\s*$")
+_TARGET = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 ALIASES = {"served": "served_share", "utilization": "utilisation"}
 
 
