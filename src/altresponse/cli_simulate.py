@@ -47,6 +47,15 @@ TransportOpt = Annotated[
     float, typer.Option("--transport-share", min=0, max=1, help="Share of calls with a transport.")
 ]
 WorkersOpt = Annotated[int, typer.Option(min=1, help="Processes to run replications on.")]
+FollowUpOpt = Annotated[
+    float,
+    typer.Option(
+        "--follow-up-share",
+        min=0,
+        max=1,
+        help="Share of served calls that get a follow-up visit (team time, after every call).",
+    ),
+]
 SpeedOpt = Annotated[
     float | None,
     typer.Option(
@@ -93,6 +102,7 @@ def _choices(
     backup: float,
     transport: float,
     speed: float | None,
+    follow_up: float = 0.0,
 ) -> Choices:
     from altresponse.simulation.fleet import parse_shifts
     from altresponse.simulation.scenario import Choices
@@ -103,6 +113,7 @@ def _choices(
         backup_rate=backup,
         transport_share=transport,
         speed_kmh=speed,
+        follow_up_share=follow_up,
     )
 
 
@@ -119,6 +130,7 @@ def simulate_cmd(
     backup_rate: BackupOpt = 0.006,
     transport_share: TransportOpt = 0.0,
     speed_kmh: SpeedOpt = None,
+    follow_up_share: FollowUpOpt = 0.0,
     workers: WorkersOpt = WORKERS,
     as_json: JsonOpt = False,
 ) -> None:
@@ -130,7 +142,7 @@ def simulate_cmd(
     show = not as_json and err.is_terminal
 
     def body() -> dict[str, Any]:
-        choices = _choices(teams, shifts, backup_rate, transport_share, speed_kmh)
+        choices = _choices(teams, shifts, backup_rate, transport_share, speed_kmh, follow_up_share)
         chosen = load_program(program)
         call_set = _calls(calls, chosen, per_year, seed, show)
         scenario, fleet = make_scenario(chosen, call_set, choices)
@@ -214,6 +226,7 @@ def staff_cmd(
     backup_rate: BackupOpt = 0.006,
     transport_share: TransportOpt = 0.0,
     speed_kmh: SpeedOpt = None,
+    follow_up_share: FollowUpOpt = 0.0,
     workers: WorkersOpt = WORKERS,
     as_json: JsonOpt = False,
 ) -> None:
@@ -226,7 +239,7 @@ def staff_cmd(
 
     def body() -> dict[str, Any]:
         goal = Target.parse(target)
-        choices = _choices(None, shifts, backup_rate, transport_share, speed_kmh)
+        choices = _choices(None, shifts, backup_rate, transport_share, speed_kmh, follow_up_share)
         chosen = load_program(program)
         call_set = _calls(calls, chosen, per_year, seed, show)
         base, _ = make_scenario(chosen, call_set, choices)

@@ -50,6 +50,8 @@ def metrics(run: RunResult) -> dict[str, float | None]:
         "police_hours_displaced": run.police_minutes_displaced / 60.0,
         "cost_per_served_call": run.cost_per_served,
         "backup_rate": run.backups / served if served else None,
+        "transports": float(run.transports),
+        "follow_ups_done": float(run.follow_ups_done),
     }
 
 
