@@ -29,9 +29,11 @@ import random
 from collections import Counter
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import simpy
+
+from altresponse.simulation.distributions import TimeDistribution
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 NO_SKILLED_TEAM = "no-skilled-team"
@@ -40,14 +42,6 @@ WAITED_TOO_LONG = "waited-too-long"
 FOLLOW_UP_PRIORITY = 99
 ROAD_FACTOR = 1.3
 """Road distance over straight-line distance, a common rule of thumb for city streets."""
-
-
-class Distribution(Protocol):
-    """A time in minutes drawn from a random stream (simulation.times has the fitted ones)."""
-
-    def sample(self, rng: random.Random) -> float:
-        """One draw."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +72,15 @@ class TeamSpec:
 class ServiceModel:
     """How long each part of a call takes, and how often the rarer things happen."""
 
-    travel: Distribution
-    on_scene: Distribution
-    clear: Distribution | None = None
+    travel: TimeDistribution
+    on_scene: TimeDistribution
+    clear: TimeDistribution | None = None
     transport_share: float = 0.0
-    transport: Distribution | None = None
+    transport: TimeDistribution | None = None
     backup_rate: float = 0.006
     speed_kmh: float | None = None
     follow_up_share: float = 0.0
-    follow_up: Distribution | None = None
+    follow_up: TimeDistribution | None = None
     police_minutes: float = 60.0
 
     def __post_init__(self) -> None:
