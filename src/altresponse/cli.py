@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from altresponse import __version__
+from altresponse.cli_ops import db_app, serve_cmd, users_app
 from altresponse.cli_plan import plan_cmd
 from altresponse.cli_simulate import simulate_cmd, staff_cmd
 from altresponse.cli_triage import programs_app, triage_cmd, triage_planning
@@ -35,6 +36,9 @@ app.command("triage")(triage_cmd)
 app.command("plan")(plan_cmd)
 app.command("simulate")(simulate_cmd)
 app.command("staff")(staff_cmd)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve_cmd)
 T = TypeVar("T")
 
 

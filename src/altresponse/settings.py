@@ -14,10 +14,18 @@ class Settings:
 
     sources_path: tuple[Path, ...] = ()
     """Extra folders of source adapters (ALTRESPONSE_SOURCES_PATH, os.pathsep-separated)."""
+    database_url: str = "sqlite:///altresponse.db"
+    """The operations database (ALTRESPONSE_DATABASE_URL): SQLite file or PostgreSQL URL."""
+    program: str = "star_denver"
+    """The program the live service runs (ALTRESPONSE_PROGRAM): a preset name or a YAML file."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from environment variables."""
         env = os.environ if env is None else env
         paths = env.get("ALTRESPONSE_SOURCES_PATH", "")
-        return cls(sources_path=tuple(Path(p) for p in paths.split(os.pathsep) if p))
+        return cls(
+            sources_path=tuple(Path(p) for p in paths.split(os.pathsep) if p),
+            database_url=env.get("ALTRESPONSE_DATABASE_URL", cls.database_url),
+            program=env.get("ALTRESPONSE_PROGRAM", cls.program),
+        )

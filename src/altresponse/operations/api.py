@@ -1,0 +1,289 @@
+"""The HTTP API (FastAPI): what a CAD system and the consoles call.
+
+(No `from __future__ import annotations` here: FastAPI reads the endpoint annotations, whose
+dependencies are closures over the app.)
+
+Every endpoint but `/health` and `/auth/token` needs a bearer token, and each says which roles
+may call it. Errors are JSON `{"detail": ...}`: 401 without a valid token, 403 for a role that
+may not, 404 for an unknown incident or team, 409 for a request that lost a race or no longer
+applies, 422 for a body that does not fit (FastAPI names the field).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from altresponse import __version__
+from altresponse.calls.record import CallRecord
+from altresponse.errors import AltResponseError, InputError, NotFoundError
+from altresponse.operations.auth import Role, Users
+from altresponse.operations.lifecycle import State
+from altresponse.operations.models import Event, Incident, Team, User
+from altresponse.operations.service import ConflictError, Operations
+
+STAFF = tuple(Role)
+DISPATCH = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+INTAKE = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
+MANAGE = (Role.SUPERVISOR, Role.ADMIN)
+
+
+class Strict(BaseModel):
+    """Request bodies refuse fields they do not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    token: str
+    role: Role
+
+
+class IncidentOut(BaseModel):
+    """An incident with its recommended response and the reasons, in plain words."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency: str
+    agency_call_id: str
+    received_at: datetime
+    state: State
+    state_reason: str | None
+    program: str
+    protocol_version: str
+    track: str
+    response: str
+    eligible: bool
+    priority: int
+    reasons: list[dict[str, str]]
+    also: list[str]
+    skills: list[str]
+    unserved_reason: str | None
+    zone: str | None
+    team_id: int | None
+    queued_at: datetime | None
+
+
+class EventOut(BaseModel):
+    """One entry of an incident's log."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    kind: str
+    before: State | None
+    after: State | None
+    data: dict[str, Any]
+
+
+class TeamIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    skills: list[str] = Field(default_factory=list, max_length=20)
+    shift_start: str | None = Field(default=None, pattern=r"^\d\d:\d\d$")
+    shift_end: str | None = Field(default=None, pattern=r"^\d\d:\d\d$")
+
+
+class TeamPatch(Strict):
+    on_duty: bool | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    skills: list[str]
+    shift_start: str | None
+    shift_end: str | None
+    on_duty: bool
+    incident_id: int | None
+    lat: float | None
+    lon: float | None
+
+
+class DispatchIn(Strict):
+    team_id: int = Field(ge=1)
+
+
+class StateIn(Strict):
+    state: State
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RecommendationOut(BaseModel):
+    team_id: int | None
+    team: str | None
+    distance_km: float | None
+
+
+def create_app(ops: Operations, users: Users) -> FastAPI:
+    """The API over OPS, with USERS for tokens."""
+    app = FastAPI(
+        title="altresponse operations",
+        version=__version__,
+        description=__doc__,
+    )
+
+    def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is needed")
+        user = users.by_token(authorization[7:].strip())
+        if user is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the token is not valid")
+        return user
+
+    def require(*roles: Role) -> Callable[..., User]:
+        allowed = {r.value for r in roles}
+
+        def check(user: Annotated[User, Depends(current_user)]) -> User:
+            if user.role not in allowed:
+                raise HTTPException(
+                    status.HTTP_403_FORBIDDEN,
+                    f"role {user.role} may not do this (allowed: {', '.join(sorted(allowed))})",
+                )
+            return user
+
+        return check
+
+    @app.exception_handler(AltResponseError)
+    def _errors(_request: Request, exc: AltResponseError) -> JSONResponse:
+        code = (
+            404 if isinstance(exc, NotFoundError)
+            else 409 if isinstance(exc, ConflictError)
+            else 422 if isinstance(exc, InputError)
+            else 400
+        )  # fmt: skip
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """The service is up, and which program it runs."""
+        return {"status": "ok", "program": ops.program.id, "version": __version__}
+
+    @app.post("/auth/token", tags=["service"])
+    def token(body: TokenIn) -> TokenOut:
+        """A bearer token for a user's name and password."""
+        found = users.login(body.name, body.password)
+        if found is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "name or password is wrong")
+        user = users.by_token(found)
+        assert user is not None
+        return TokenOut(token=found, role=Role(user.role))
+
+    @app.post(
+        "/calls",
+        tags=["incidents"],
+        status_code=201,
+        responses={200: {"description": "the call was already taken in: the same incident"}},
+    )
+    def intake(
+        call: CallRecord,
+        response: Response,
+        user: Annotated[User, Depends(require(*INTAKE))],
+    ) -> IncidentOut:
+        """Take a call in (canonical call record): triage it, store it, return the incident.
+
+        Idempotent on the agency's call id: a retry returns the same incident with status 200.
+        """
+        incident, created = ops.intake(call, user.name)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return IncidentOut.model_validate(incident)
+
+    @app.get("/incidents/{incident_id}", tags=["incidents"])
+    def incident(incident_id: int, _user: Annotated[User, Depends(require(*STAFF))]) -> IncidentOut:
+        """One incident."""
+        return IncidentOut.model_validate(ops.incident(incident_id))
+
+    @app.get("/incidents/{incident_id}/events", tags=["incidents"])
+    def events(
+        incident_id: int, _user: Annotated[User, Depends(require(*STAFF))]
+    ) -> list[EventOut]:
+        """An incident's append-only log, oldest first."""
+        found: list[Event] = ops.events(incident_id)
+        return [EventOut.model_validate(e) for e in found]
+
+    @app.get("/queue", tags=["incidents"])
+    def queue(_user: Annotated[User, Depends(require(*STAFF))]) -> list[IncidentOut]:
+        """Incidents waiting for a civilian team: most urgent first, then longest waiting."""
+        waiting: list[Incident] = ops.queue()
+        return [IncidentOut.model_validate(i) for i in waiting]
+
+    @app.get("/incidents/{incident_id}/recommendation", tags=["dispatch"])
+    def recommendation(
+        incident_id: int, _user: Annotated[User, Depends(require(*DISPATCH))]
+    ) -> RecommendationOut:
+        """The nearest free team on duty with the skills the response needs (nulls: none)."""
+        found = ops.recommend(incident_id)
+        if found is None:
+            return RecommendationOut(team_id=None, team=None, distance_km=None)
+        return RecommendationOut(
+            team_id=found.team_id, team=found.team, distance_km=found.distance_km
+        )
+
+    @app.post(
+        "/incidents/{incident_id}/dispatch",
+        tags=["dispatch"],
+        responses={409: {"description": "the team is not free, or the incident not waiting"}},
+    )
+    def dispatch(
+        incident_id: int,
+        body: DispatchIn,
+        user: Annotated[User, Depends(require(*DISPATCH))],
+    ) -> IncidentOut:
+        """Assign a team. Of two dispatchers assigning the same team at once, one gets 409."""
+        return IncidentOut.model_validate(ops.dispatch(incident_id, body.team_id, user.name))
+
+    @app.post(
+        "/incidents/{incident_id}/state",
+        tags=["dispatch"],
+        responses={409: {"description": "the lifecycle does not allow this change"}},
+    )
+    def set_state(
+        incident_id: int,
+        body: StateIn,
+        user: Annotated[User, Depends(require(*FIELD))],
+    ) -> IncidentOut:
+        """Move an incident on: en_route, on_scene, transporting, cleared, closed, escalated..."""
+        return IncidentOut.model_validate(
+            ops.set_state(incident_id, body.state, user.name, body.reason)
+        )
+
+    @app.get("/teams", tags=["teams"])
+    def teams(_user: Annotated[User, Depends(require(*STAFF))]) -> list[TeamOut]:
+        """Every team, with its status and position."""
+        found: list[Team] = ops.teams()
+        return [TeamOut.model_validate(t) for t in found]
+
+    @app.post("/teams", tags=["teams"], status_code=201)
+    def add_team(body: TeamIn, _user: Annotated[User, Depends(require(*MANAGE))]) -> TeamOut:
+        """A new team, on duty."""
+        shift = (body.shift_start, body.shift_end) if body.shift_start and body.shift_end else None
+        return TeamOut.model_validate(ops.add_team(body.name, body.skills, shift))
+
+    @app.patch("/teams/{team_id}", tags=["teams"])
+    def update_team(
+        team_id: int, body: TeamPatch, _user: Annotated[User, Depends(require(*FIELD))]
+    ) -> TeamOut:
+        """A team's duty status or last known position."""
+        if (body.lat is None) != (body.lon is None):
+            raise InputError("lat and lon go together")
+        return TeamOut.model_validate(
+            ops.update_team(team_id, on_duty=body.on_duty, lat=body.lat, lon=body.lon)
+        )
+
+    return app

@@ -1,0 +1,67 @@
+"""The database: SQLite in WAL mode by default, PostgreSQL in production; migrations by Alembic.
+
+`ALTRESPONSE_DATABASE_URL` names it (settings.py; default `sqlite:///altresponse.db` in the working
+folder).
+SQLite runs in WAL mode with `synchronous=NORMAL`: a committed transaction survives the process
+being killed (the crash test does exactly that); set `ALTRESPONSE_SQLITE_SYNC=FULL` to survive a
+power cut too, at the cost of an fsync per commit.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for URL; SQLite gets WAL, a busy timeout and foreign keys."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    sync = os.environ.get("ALTRESPONSE_SQLITE_SYNC", "NORMAL").upper()
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        connection.isolation_level = None  # the driver's own BEGIN is replaced below
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={'FULL' if sync == 'FULL' else 'NORMAL'}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Take the write lock at the start: a transaction that reads and then writes (dispatch
+        # checks the team, then takes it) must not find the database taken by another meanwhile.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """A session factory that keeps loaded objects readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrations_folder() -> Path:
+    """Where the Alembic migrations live (inside the package)."""
+    return Path(str(resources.files("altresponse.operations").joinpath("migrations")))
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at URL to REVISION (the newest by default)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    config.attributes["engine"] = make_engine(url)
+    command.upgrade(config, revision)

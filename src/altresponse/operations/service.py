@@ -1,0 +1,324 @@
+"""What the operations service does, independent of HTTP: intake, dispatch, status, the queue.
+
+Every change runs in one transaction that also appends its events, so the log and the state can
+never disagree, and a request is acknowledged only after its transaction commits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from altresponse.calls.record import CallRecord
+from altresponse.errors import AltResponseError, NotFoundError
+from altresponse.operations import lifecycle
+from altresponse.operations.lifecycle import State
+from altresponse.operations.models import Event, Incident, Team, utcnow
+from altresponse.programs.model import Mode, Program
+from altresponse.triage.live import decide
+
+UNKNOWN_AGENCY = "unknown"
+WAITED_TOO_LONG = "waited-too-long"
+
+
+class ConflictError(AltResponseError):
+    """The request lost a race or no longer applies (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The team proposed for an incident, and how far it is."""
+
+    team_id: int
+    team: str
+    distance_km: float | None
+
+
+def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
+
+
+class Operations:
+    """The service's operations over one database, for one program."""
+
+    def __init__(self, sessions: sessionmaker[Session], program: Program) -> None:
+        self.sessions = sessions
+        self.program = program
+
+    # events and transitions -------------------------------------------------------------------
+    @staticmethod
+    def _event(
+        session: Session,
+        incident: Incident,
+        actor: str,
+        kind: str,
+        before: State | None,
+        after: State | None,
+        **data: Any,
+    ) -> None:
+        session.add(
+            Event(
+                incident_id=incident.id,
+                at=utcnow(),
+                actor=actor,
+                kind=kind,
+                before=before.value if before else None,
+                after=after.value if after else None,
+                data=data,
+            )
+        )
+
+    def _move(
+        self,
+        session: Session,
+        incident: Incident,
+        target: State,
+        actor: str,
+        reason: str | None = None,
+        **data: Any,
+    ) -> None:
+        current = State(incident.state)
+        lifecycle.check(current, target, reason)
+        incident.state = target.value
+        incident.state_reason = reason if reason else incident.state_reason
+        incident.updated_at = utcnow()
+        if incident.team_id is not None and not lifecycle.team_is_busy(target):
+            session.execute(
+                update(Team)
+                .where(Team.id == incident.team_id, Team.incident_id == incident.id)
+                .values(incident_id=None)
+            )
+        extra = {"reason": reason} if reason else {}
+        self._event(session, incident, actor, "state", current, target, **extra, **data)
+
+    # intake -----------------------------------------------------------------------------------
+    def intake(self, call: CallRecord, actor: str) -> tuple[Incident, bool]:
+        """Take a call in: triage, store, route. A retry of the same agency call id is a no-op."""
+        agency = call.agency or UNKNOWN_AGENCY
+        try:
+            with self.sessions() as session, session.begin():
+                found = self._by_call(session, agency, call.call_id)
+                if found is not None:
+                    return found, False
+                return self._new_incident(session, call, agency, actor), True
+        except IntegrityError:  # the same call, taken in by a concurrent retry
+            with self.sessions() as session:
+                found = self._by_call(session, agency, call.call_id)
+            if found is None:
+                raise
+            return found, False
+
+    @staticmethod
+    def _by_call(session: Session, agency: str, call_id: str) -> Incident | None:
+        return session.scalar(
+            select(Incident).where(Incident.agency == agency, Incident.agency_call_id == call_id)
+        )
+
+    def _new_incident(
+        self, session: Session, call: CallRecord, agency: str, actor: str
+    ) -> Incident:
+        program = self.program
+        decision = decide(call, program, mode=Mode.LIVE)
+        option = program.response(decision.response)
+        incident = Incident(
+            agency=agency,
+            agency_call_id=call.call_id,
+            received_at=call.received_at,
+            call=call.model_dump(mode="json", exclude={"raw"}),
+            state=State.RECEIVED.value,
+            program=program.id,
+            protocol_version=program.protocol_version,
+            track=decision.track.value,
+            response=decision.response,
+            eligible=decision.eligible,
+            priority=decision.priority,
+            reasons=[{"id": r.id, "says": r.says} for r in decision.reasons],
+            also=[t.value for t in decision.also],
+            skills=list(option.skills),
+            unserved_reason=decision.unserved_reason,
+            zone=call.zone,
+            lat=call.lat,
+            lon=call.lon,
+        )
+        session.add(incident)
+        session.flush()
+        self._event(session, incident, actor, "intake", None, State.RECEIVED)
+        self._move(session, incident, State.TRIAGED, actor, track=decision.track.value)
+        if decision.unserved_reason is not None:
+            self._move(
+                session, incident, State.UNSERVED, actor, decision.unserved_reason,
+                fallback=decision.track.value,
+            )  # fmt: skip
+        elif option.program:
+            incident.queued_at = utcnow()
+            self._move(session, incident, State.QUEUED, actor)
+        else:
+            said = decision.reasons[0].says if decision.reasons else decision.track.value
+            self._move(session, incident, State.ESCALATED, actor, f"{decision.track}: {said}")
+        return incident
+
+    # reading ----------------------------------------------------------------------------------
+    def incident(self, incident_id: int) -> Incident:
+        """One incident; NotFoundError when there is none."""
+        with self.sessions() as session:
+            found = session.get(Incident, incident_id)
+            if found is None:
+                raise NotFoundError(f"incident {incident_id} does not exist")
+            return found
+
+    def events(self, incident_id: int) -> list[Event]:
+        """An incident's log, oldest first."""
+        self.incident(incident_id)
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Event).where(Event.incident_id == incident_id).order_by(Event.id)
+                )
+            )
+
+    def queue(self) -> list[Incident]:
+        """Incidents waiting for a civilian team: most urgent first, then longest waiting."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Incident)
+                    .where(Incident.state == State.QUEUED.value)
+                    .order_by(Incident.priority, Incident.queued_at, Incident.id)
+                )
+            )
+
+    # teams and dispatch -----------------------------------------------------------------------
+    def add_team(self, name: str, skills: list[str], shift: tuple[str, str] | None = None) -> Team:
+        """A new team, on duty and free."""
+        with self.sessions() as session, session.begin():
+            if session.scalar(select(Team).where(Team.name == name)) is not None:
+                raise ConflictError(f"team {name!r} already exists")
+            team = Team(
+                name=name,
+                skills=sorted(skills),
+                shift_start=shift[0] if shift else None,
+                shift_end=shift[1] if shift else None,
+                on_duty=True,
+            )
+            session.add(team)
+        return team
+
+    def teams(self) -> list[Team]:
+        """Every team."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Team).order_by(Team.id)))
+
+    def update_team(
+        self,
+        team_id: int,
+        *,
+        on_duty: bool | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> Team:
+        """A team's duty status or last known position."""
+        with self.sessions() as session, session.begin():
+            team = session.get(Team, team_id)
+            if team is None:
+                raise NotFoundError(f"team {team_id} does not exist")
+            if on_duty is not None:
+                team.on_duty = on_duty
+            if lat is not None and lon is not None:
+                team.lat, team.lon, team.position_at = lat, lon, utcnow()
+        return team
+
+    def recommend(self, incident_id: int) -> Recommendation | None:
+        """The nearest free team on duty with the skills the response needs (None: no team)."""
+        incident = self.incident(incident_id)
+        needed = set(incident.skills)
+        here = (
+            (incident.lat, incident.lon)
+            if incident.lat is not None and incident.lon is not None
+            else None
+        )
+        best: tuple[float, int, Team] | None = None
+        for team in self.teams():
+            if not team.on_duty or team.incident_id is not None or not needed <= set(team.skills):
+                continue
+            distance = (
+                _distance_km(here, (team.lat, team.lon))
+                if here is not None and team.lat is not None and team.lon is not None
+                else math.inf
+            )
+            if best is None or (distance, team.id) < (best[0], best[1]):
+                best = (distance, team.id, team)
+        if best is None:
+            return None
+        km = None if math.isinf(best[0]) else round(best[0], 2)
+        return Recommendation(best[2].id, best[2].name, km)
+
+    def dispatch(self, incident_id: int, team_id: int, actor: str) -> Incident:
+        """Assign TEAM to the incident. Exactly one of two dispatchers racing for a team wins."""
+        with self.sessions() as session, session.begin():
+            incident = session.get(Incident, incident_id, with_for_update=True)
+            if incident is None:
+                raise NotFoundError(f"incident {incident_id} does not exist")
+            team = session.get(Team, team_id)
+            if team is None:
+                raise NotFoundError(f"team {team_id} does not exist")
+            if State(incident.state) not in (State.TRIAGED, State.QUEUED):
+                raise ConflictError(f"incident {incident_id} is {incident.state}, not waiting")
+            if not set(incident.skills) <= set(team.skills):
+                raise ConflictError(f"team {team.name} lacks skills {sorted(incident.skills)}")
+            taken = session.execute(
+                update(Team)
+                .where(Team.id == team_id, Team.incident_id.is_(None), Team.on_duty.is_(True))
+                .values(incident_id=incident_id)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(f"team {team.name} is not free (assigned or off duty)")
+            incident.team_id = team_id
+            self._move(session, incident, State.DISPATCHED, actor, team=team.name)
+            return incident
+
+    def set_state(
+        self, incident_id: int, target: State, actor: str, reason: str | None = None
+    ) -> Incident:
+        """Move an incident along its lifecycle (a team's status, escalation, closing)."""
+        with self.sessions() as session, session.begin():
+            incident = session.get(Incident, incident_id, with_for_update=True)
+            if incident is None:
+                raise NotFoundError(f"incident {incident_id} does not exist")
+            try:
+                self._move(session, incident, target, actor, reason)
+            except lifecycle.TransitionError as exc:
+                raise ConflictError(str(exc)) from exc
+            return incident
+
+    def escalate_overdue(self, now: datetime | None = None, actor: str = "system") -> list[int]:
+        """Queued incidents past the program's maximum wait fall back, as eligible-unserved."""
+        now = now or utcnow()
+        limit = now - timedelta(minutes=self.program.queue.max_wait_minutes)
+        fallback = self.program.response(self.program.queue.fallback)
+        moved: list[int] = []
+        with self.sessions() as session, session.begin():
+            overdue = session.scalars(
+                select(Incident).where(
+                    Incident.state == State.QUEUED.value, Incident.queued_at < limit
+                )
+            )
+            for incident in overdue:
+                incident.unserved_reason = WAITED_TOO_LONG
+                incident.track = fallback.track.value
+                self._move(
+                    session, incident, State.UNSERVED, actor, WAITED_TOO_LONG,
+                    fallback=fallback.track.value,
+                )  # fmt: skip
+                moved.append(incident.id)
+        return moved
