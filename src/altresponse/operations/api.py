@@ -15,12 +15,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from altresponse import __version__
 from altresponse.calls.record import CallRecord
 from altresponse.errors import AltResponseError, InputError, NotFoundError
 from altresponse.operations.auth import Role, Users
+from altresponse.operations.eido import EidoIncident
 from altresponse.operations.lifecycle import State
 from altresponse.operations.models import Event, Incident, Team, User
 from altresponse.operations.service import ConflictError, Operations
@@ -191,14 +192,23 @@ def create_app(ops: Operations, users: Users) -> FastAPI:
         responses={200: {"description": "the call was already taken in: the same incident"}},
     )
     def intake(
-        call: CallRecord,
+        body: CallRecord | EidoIncident,
         response: Response,
         user: Annotated[User, Depends(require(*INTAKE))],
     ) -> IncidentOut:
-        """Take a call in (canonical call record): triage it, store it, return the incident.
+        """Take a call in: triage it, store it, return the incident with its recommended response.
 
-        Idempotent on the agency's call id: a retry returns the same incident with status 200.
+        The body is a canonical call record (docs/call-record.md) or a NENA EIDO incident
+        document (docs/api.md says which parts are read). Idempotent on the agency's call id:
+        a retry returns the same incident with status 200.
         """
+        if isinstance(body, EidoIncident):
+            try:
+                call = body.to_call()
+            except (ValueError, ValidationError) as exc:
+                raise HTTPException(422, f"EIDO document: {exc}") from exc
+        else:
+            call = body
         incident, created = ops.intake(call, user.name)
         if not created:
             response.status_code = status.HTTP_200_OK
