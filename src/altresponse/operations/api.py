@@ -9,7 +9,10 @@ may not, 404 for an unknown incident or team, 409 for a request that lost a race
 applies, 422 for a body that does not fit (FastAPI names the field).
 """
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,6 +29,7 @@ from altresponse.operations.lifecycle import State
 from altresponse.operations.models import Event, Incident, Team, User
 from altresponse.operations.service import ConflictError, Operations
 
+LOG = logging.getLogger("altresponse.operations")
 STAFF = tuple(Role)
 DISPATCH = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 INTAKE = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
@@ -131,12 +135,48 @@ class RecommendationOut(BaseModel):
     distance_km: float | None
 
 
-def create_app(ops: Operations, users: Users) -> FastAPI:
-    """The API over OPS, with USERS for tokens."""
+ESCALATE_EVERY_SECONDS = 15.0
+
+
+async def _escalate(ops: Operations, every: float) -> None:
+    """Every EVERY seconds, queued calls past the maximum wait go to their fallback."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            moved = await asyncio.to_thread(ops.escalate_overdue)
+        except Exception:  # the next round tries again; never let the task die
+            LOG.exception("escalating overdue calls failed")
+            continue
+        if moved:
+            LOG.info("%d queued calls waited too long and went to the fallback", len(moved))
+
+
+def create_app(
+    ops: Operations, users: Users, *, escalate_every: float | None = ESCALATE_EVERY_SECONDS
+) -> FastAPI:
+    """The API over OPS, with USERS for tokens.
+
+    While it runs, a background task moves queued calls past the program's maximum wait to their
+    fallback every ESCALATE_EVERY seconds (None: never). It keeps no state of its own: what is
+    overdue is read from the database each time, so a restart loses nothing.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_escalate(ops, escalate_every)) if escalate_every else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
     app = FastAPI(
         title="altresponse operations",
         version=__version__,
         description=__doc__,
+        lifespan=lifespan,
     )
 
     def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
