@@ -23,11 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from altresponse import __version__
 from altresponse.calls.record import CallRecord
 from altresponse.errors import AltResponseError, InputError, NotFoundError
+from altresponse.operations.api_field import add_field_routes
 from altresponse.operations.auth import Role, Users
 from altresponse.operations.eido import EidoIncident
+from altresponse.operations.field import ConflictError
 from altresponse.operations.lifecycle import State
 from altresponse.operations.models import Event, Incident, Team, User
-from altresponse.operations.service import ConflictError, Operations
+from altresponse.operations.service import Operations
 
 LOG = logging.getLogger("altresponse.operations")
 STAFF = tuple(Role)
@@ -336,4 +338,5 @@ def create_app(
             ops.update_team(team_id, on_duty=body.on_duty, lat=body.lat, lon=body.lon)
         )
 
+    add_field_routes(app, ops, require)
     return app

@@ -11,24 +11,30 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from altresponse.calls.record import CallRecord
-from altresponse.errors import AltResponseError, NotFoundError
+from altresponse.errors import NotFoundError
 from altresponse.operations import lifecycle
+from altresponse.operations.field import ConflictError, FieldWork
 from altresponse.operations.lifecycle import State
-from altresponse.operations.models import Event, Incident, Team, utcnow
+from altresponse.operations.models import (
+    Event,
+    Incident,
+    Team,
+    utcnow,
+)
 from altresponse.programs.model import Mode, Program
 from altresponse.triage.live import decide
 
 UNKNOWN_AGENCY = "unknown"
+FOLLOW_UP_AFTER = (State.CLEARED, State.ESCALATED)
+"""A program's follow-up policy applies once its team clears the call, or once the call is handed
+to police or EMS (a post-overdose visit follows an EMS call)."""
+
 WAITED_TOO_LONG = "waited-too-long"
-
-
-class ConflictError(AltResponseError):
-    """The request lost a race or no longer applies (HTTP 409)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
-class Operations:
+class Operations(FieldWork):
     """The service's operations over one database, for one program."""
 
     def __init__(self, sessions: sessionmaker[Session], program: Program) -> None:
@@ -57,28 +63,6 @@ class Operations:
         self.program = program
 
     # events and transitions -------------------------------------------------------------------
-    @staticmethod
-    def _event(
-        session: Session,
-        incident: Incident,
-        actor: str,
-        kind: str,
-        before: State | None,
-        after: State | None,
-        **data: Any,
-    ) -> None:
-        session.add(
-            Event(
-                incident_id=incident.id,
-                at=utcnow(),
-                actor=actor,
-                kind=kind,
-                before=before.value if before else None,
-                after=after.value if after else None,
-                data=data,
-            )
-        )
-
     def _move(
         self,
         session: Session,
@@ -101,6 +85,8 @@ class Operations:
             )
         extra = {"reason": reason} if reason else {}
         self._event(session, incident, actor, "state", current, target, **extra, **data)
+        if target in FOLLOW_UP_AFTER:
+            self._owe_follow_ups(session, incident, actor)
 
     # intake -----------------------------------------------------------------------------------
     def intake(self, call: CallRecord, actor: str) -> tuple[Incident, bool]:
@@ -322,3 +308,17 @@ class Operations:
                 )  # fmt: skip
                 moved.append(incident.id)
         return moved
+
+    def last_event_id(self) -> int:
+        """The newest event's id (0 when there is none)."""
+        with self.sessions() as session:
+            return session.scalar(select(func.max(Event.id))) or 0
+
+    def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
+        """Events newer than LAST_ID, oldest first (for the live stream)."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Event).where(Event.id > last_id).order_by(Event.id).limit(limit)
+                )
+            )

@@ -215,3 +215,8 @@ def decide_facts(call_id: str, facts: Facts, protocol: CompiledProtocol) -> Deci
         unserved_reason=unserved,
         mode=protocol.mode,
     )
+
+
+def condition_holds(condition: Condition, call: CallRecord, program: Program) -> bool:
+    """Whether CALL meets CONDITION (as the protocol reads it), e.g. for a follow-up policy."""
+    return _holds(_checks(condition), facts_of(call, program.timezone))
