@@ -31,8 +31,13 @@ $(CHROMIUM):
 run: $(VENV)/.synced
 	$(BIN)/altresponse demo
 
+# The database tests run on SQLite and on a throwaway PostgreSQL server (scripts/test-postgres,
+# from Debian's packages, on 127.0.0.1), stopped and removed after the run whatever its outcome.
 test: $(VENV)/.synced $(CHROMIUM)
-	$(BIN)/pytest
+	@pgdir=$$(mktemp -d) && chmod 755 $$pgdir && \
+	url=$$(scripts/test-postgres start $$pgdir/data) && \
+	ALTRESPONSE_TEST_POSTGRES_URL=$$url $(BIN)/pytest; status=$$?; \
+	scripts/test-postgres stop $$pgdir/data; rm -rf $$pgdir; exit $$status
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check src tests bench

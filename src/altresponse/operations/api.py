@@ -16,8 +16,10 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from altresponse import __version__
@@ -33,6 +35,7 @@ from altresponse.operations.service import Operations
 
 LOG = logging.getLogger("altresponse.operations")
 STAFF = tuple(Role)
+PUBLIC = frozenset({"/health", "/auth/token"})
 DISPATCH = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 INTAKE = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
@@ -181,12 +184,22 @@ def create_app(
         lifespan=lifespan,
     )
 
-    def current_user(authorization: Annotated[str | None, Header()] = None) -> User:
-        if not authorization or not authorization.lower().startswith("bearer "):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is needed")
-        user = users.by_token(authorization[7:].strip())
+    bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
+
+    def current_user(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> User:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "a bearer token is needed",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+        user = users.by_token(credentials.credentials)
         if user is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the token is not valid")
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "the token is not valid",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
         return user
 
     def require(*roles: Role) -> Callable[..., User]:
@@ -339,4 +352,8 @@ def create_app(
         )
 
     add_field_routes(app, ops, require)
+    for route in app.routes:  # document the refusals every protected endpoint can give
+        if isinstance(route, APIRoute) and route.path not in PUBLIC:
+            route.responses.setdefault(401, {"description": "no token, or not a valid one"})
+            route.responses.setdefault(403, {"description": "the user's role may not do this"})
     return app

@@ -6,9 +6,11 @@ is stored, so a copy of the database gives no one a way in. Nothing here logs a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
+import time
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -16,9 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from altresponse.errors import InputError
+from altresponse.operations.db import readers
 from altresponse.operations.models import User
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+TOKEN_CACHE_SECONDS = 10.0
+"""A token is looked up again after this long: a replaced token stops working within it."""
+TOKEN_CACHE_SIZE = 10_000
 MIN_PASSWORD = 10
 
 
@@ -56,6 +62,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(found.hex(), digest)
 
 
+@functools.cache
+def _decoy() -> str:
+    """A hash no password matches, checked when a name is unknown."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def token_hash(token: str) -> str:
     """What is stored for a token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -66,6 +78,8 @@ class Users:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.reads = readers(sessions)
+        self._cache: dict[str, tuple[float, User | None]] = {}
 
     def add(self, name: str, role: Role, password: str) -> User:
         """A new user; a name already taken or a short password is an InputError."""
@@ -85,13 +99,26 @@ class Users:
         """A new bearer token for NAME (the old one stops working), or None if refused."""
         with self.sessions() as session, session.begin():
             user = session.scalar(select(User).where(User.name == name))
-            if user is None or not verify_password(password, user.password_hash):
+            # An unknown name costs a hash too, so timing does not tell which names exist.
+            if not verify_password(password, user.password_hash if user else _decoy()):
                 return None
+            if user is None:
+                return None
+            self._cache.clear()  # the old token stops here at once (other workers: within 10 s)
             token = secrets.token_urlsafe(32)
             user.token_hash = token_hash(token)
             return token
 
     def by_token(self, token: str) -> User | None:
-        """The user a bearer token belongs to."""
-        with self.sessions() as session:
-            return session.scalar(select(User).where(User.token_hash == token_hash(token)))
+        """The user a bearer token belongs to (remembered for TOKEN_CACHE_SECONDS)."""
+        key = token_hash(token)
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
+            return cached[1]
+        with self.reads() as session:
+            user = session.scalar(select(User).where(User.token_hash == key))
+        if len(self._cache) > TOKEN_CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = (now, user)
+        return user

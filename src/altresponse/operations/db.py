@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+READ_ONLY = "altresponse_read_only"
+
 
 def make_engine(url: str) -> Engine:
     """An engine for URL; SQLite gets WAL, a busy timeout and foreign keys."""
@@ -39,9 +41,11 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        # Take the write lock at the start: a transaction that reads and then writes (dispatch
-        # checks the team, then takes it) must not find the database taken by another meanwhile.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the write lock at its start: one that reads and then
+        # writes (dispatch checks the team, then takes it) must not find the database taken by
+        # another meanwhile. Sessions that only read (`readers`) begin without it.
+        reads_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -49,6 +53,12 @@ def make_engine(url: str) -> Engine:
 def sessions(engine: Engine) -> sessionmaker[Session]:
     """A session factory that keeps loaded objects readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def readers(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions of the same database that only read (on SQLite they take no write lock)."""
+    engine: Engine = factory.kw["bind"]
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 def migrations_folder() -> Path:
@@ -63,5 +73,9 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(migrations_folder()))
-    config.attributes["engine"] = make_engine(url)
-    command.upgrade(config, revision)
+    engine = make_engine(url)
+    config.attributes["engine"] = engine
+    try:
+        command.upgrade(config, revision)
+    finally:
+        engine.dispose()

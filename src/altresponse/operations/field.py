@@ -39,7 +39,7 @@ FOLLOW_UP_OUTCOMES = ("reached", "not_reached", "declined", "referred")
 IN_THE_FIELD = (State.DISPATCHED, State.EN_ROUTE, State.ON_SCENE, State.TRANSPORTING)
 
 
-class ConflictError(AltResponseError):
+class ConflictError(AltResponseError, ValueError):
     """The request lost a race or no longer applies (HTTP 409)."""
 
 
@@ -47,6 +47,7 @@ class FieldWork:
     """What teams record from the field; `Operations` (service.py) builds on it."""
 
     sessions: sessionmaker[Session]
+    reads: sessionmaker[Session]
     program: Program
 
     @staticmethod
@@ -153,7 +154,7 @@ class FieldWork:
 
     def resources(self) -> list[Resource]:
         """The resource directory."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return list(session.scalars(select(Resource).order_by(Resource.kind, Resource.name)))
 
     def refer(self, incident_id: int, resource_id: int, actor: str) -> Referral:
@@ -176,7 +177,7 @@ class FieldWork:
 
     def follow_ups(self, *, due_only: bool = True) -> list[FollowUp]:
         """The follow-up work list: soonest due first."""
-        with self.sessions() as session:
+        with self.reads() as session:
             query = select(FollowUp).order_by(FollowUp.due_at, FollowUp.id)
             if due_only:
                 query = query.where(FollowUp.state == "due")

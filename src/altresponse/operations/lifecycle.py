@@ -59,7 +59,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 """From each state, the states it may move to. Nothing else is allowed."""
 
 
-class TransitionError(AltResponseError):
+class TransitionError(AltResponseError, ValueError):
     """A change of state the lifecycle does not allow."""
 
 
@@ -81,6 +81,8 @@ def replay(states: Iterable[tuple[State | None, State]]) -> State:
     """The state after a log of (before, after) changes; each must follow the table."""
     current: State | None = None
     for before, after in states:
+        if current is None and after is not State.RECEIVED:
+            raise TransitionError(f"the log starts with {after}, not {State.RECEIVED}")
         if before != current:
             raise TransitionError(
                 f"the log says {before} -> {after}, but the incident was {current}"

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from altresponse.calls.record import CallRecord
 from altresponse.errors import NotFoundError
 from altresponse.operations import lifecycle
+from altresponse.operations.db import readers
 from altresponse.operations.field import ConflictError, FieldWork
 from altresponse.operations.lifecycle import State
 from altresponse.operations.models import (
@@ -27,6 +28,7 @@ from altresponse.operations.models import (
     utcnow,
 )
 from altresponse.programs.model import Mode, Program
+from altresponse.triage.decision import Decision
 from altresponse.triage.live import decide
 
 UNKNOWN_AGENCY = "unknown"
@@ -55,11 +57,34 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
+_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
+_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+_INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+_INSERT_EVENT = insert(_EVENTS)
+
+
+def _why(decision: Decision) -> str:
+    """The reason that set the track: a red flag or an unanswered question before the rule."""
+    flagged = [r for r in decision.reasons if ":" in r.id]
+    chosen = flagged[0] if flagged else decision.reasons[0] if decision.reasons else None
+    return chosen.says if chosen else decision.track.value
+
+
+def _columns(incident: Incident) -> dict[str, Any]:
+    """The column values of an incident not yet stored."""
+    return {
+        column.key: getattr(incident, column.key)
+        for column in Incident.__table__.columns
+        if column.key != "id"
+    }
+
+
 class Operations(FieldWork):
     """The service's operations over one database, for one program."""
 
     def __init__(self, sessions: sessionmaker[Session], program: Program) -> None:
         self.sessions = sessions
+        self.reads = readers(sessions)
         self.program = program
 
     # events and transitions -------------------------------------------------------------------
@@ -75,7 +100,7 @@ class Operations(FieldWork):
         current = State(incident.state)
         lifecycle.check(current, target, reason)
         incident.state = target.value
-        incident.state_reason = reason if reason else incident.state_reason
+        incident.state_reason = reason or None  # a note belongs to the change it came with
         incident.updated_at = utcnow()
         if incident.team_id is not None and not lifecycle.team_is_busy(target):
             session.execute(
@@ -90,39 +115,47 @@ class Operations(FieldWork):
 
     # intake -----------------------------------------------------------------------------------
     def intake(self, call: CallRecord, actor: str) -> tuple[Incident, bool]:
-        """Take a call in: triage, store, route. A retry of the same agency call id is a no-op."""
+        """Take a call in: triage, store, route. A retry of the same agency call id is a no-op.
+
+        The insert comes first and the unique (agency, call id) key decides: a retry, even one
+        racing the first attempt, finds the stored incident instead of making a second.
+        """
         agency = call.agency or UNKNOWN_AGENCY
+        incident, events = self._plan_incident(call, agency, actor)
         try:
             with self.sessions() as session, session.begin():
-                found = self._by_call(session, agency, call.call_id)
-                if found is not None:
-                    return found, False
-                return self._new_incident(session, call, agency, actor), True
-        except IntegrityError:  # the same call, taken in by a concurrent retry
-            with self.sessions() as session:
-                found = self._by_call(session, agency, call.call_id)
+                connection = session.connection()  # Core inserts: statements compiled once
+                incident.id = connection.execute(_INSERT_INCIDENT, _columns(incident)).scalar_one()
+                for row in events:
+                    row["incident_id"] = incident.id
+                connection.execute(_INSERT_EVENT, events)
+                if State(incident.state) in FOLLOW_UP_AFTER:
+                    self._owe_follow_ups(session, incident, actor)
+            return incident, True
+        except IntegrityError:  # already taken in (a retry)
+            with self.reads() as session:
+                found = session.scalar(
+                    select(Incident).where(
+                        Incident.agency == agency, Incident.agency_call_id == call.call_id
+                    )
+                )
             if found is None:
                 raise
             return found, False
 
-    @staticmethod
-    def _by_call(session: Session, agency: str, call_id: str) -> Incident | None:
-        return session.scalar(
-            select(Incident).where(Incident.agency == agency, Incident.agency_call_id == call_id)
-        )
-
-    def _new_incident(
-        self, session: Session, call: CallRecord, agency: str, actor: str
-    ) -> Incident:
+    def _plan_incident(
+        self, call: CallRecord, agency: str, actor: str
+    ) -> tuple[Incident, list[dict[str, Any]]]:
+        """The incident a call makes (triaged and routed) and its first events, not yet stored."""
         program = self.program
         decision = decide(call, program, mode=Mode.LIVE)
         option = program.response(decision.response)
+        now = utcnow()
         incident = Incident(
             agency=agency,
             agency_call_id=call.call_id,
             received_at=call.received_at,
             call=call.model_dump(mode="json", exclude={"raw"}),
-            state=State.RECEIVED.value,
             program=program.id,
             protocol_version=program.protocol_version,
             track=decision.track.value,
@@ -136,28 +169,40 @@ class Operations(FieldWork):
             zone=call.zone,
             lat=call.lat,
             lon=call.lon,
+            team_id=None,
+            queued_at=None,
+            created_at=now,
+            updated_at=now,
         )
-        session.add(incident)
-        session.flush()
-        self._event(session, incident, actor, "intake", None, State.RECEIVED)
-        self._move(session, incident, State.TRIAGED, actor, track=decision.track.value)
+        route: tuple[State, str | None, dict[str, Any]]
         if decision.unserved_reason is not None:
-            self._move(
-                session, incident, State.UNSERVED, actor, decision.unserved_reason,
-                fallback=decision.track.value,
-            )  # fmt: skip
+            route = (State.UNSERVED, decision.unserved_reason, {"fallback": decision.track.value})
         elif option.program:
-            incident.queued_at = utcnow()
-            self._move(session, incident, State.QUEUED, actor)
+            route = (State.QUEUED, None, {})
+            incident.queued_at = now
         else:
-            said = decision.reasons[0].says if decision.reasons else decision.track.value
-            self._move(session, incident, State.ESCALATED, actor, f"{decision.track}: {said}")
-        return incident
+            route = (State.ESCALATED, f"{decision.track}: {_why(decision)}", {})
+        target, reason, extra = route
+        lifecycle.check(State.TRIAGED, target, reason)
+        incident.state, incident.state_reason = target.value, reason
+
+        def event(kind: str, before: State | None, after: State, **data: Any) -> dict[str, Any]:
+            return {"at": now, "actor": actor, "kind": kind, "data": data,
+                    "before": before.value if before else None, "after": after.value}  # fmt: skip
+
+        events = [
+            event("intake", None, State.RECEIVED),
+            event("state", State.RECEIVED, State.TRIAGED, track=decision.track.value),
+            event(
+                "state", State.TRIAGED, target, **({"reason": reason} if reason else {}), **extra
+            ),
+        ]
+        return incident, events
 
     # reading ----------------------------------------------------------------------------------
     def incident(self, incident_id: int) -> Incident:
         """One incident; NotFoundError when there is none."""
-        with self.sessions() as session:
+        with self.reads() as session:
             found = session.get(Incident, incident_id)
             if found is None:
                 raise NotFoundError(f"incident {incident_id} does not exist")
@@ -166,7 +211,7 @@ class Operations(FieldWork):
     def events(self, incident_id: int) -> list[Event]:
         """An incident's log, oldest first."""
         self.incident(incident_id)
-        with self.sessions() as session:
+        with self.reads() as session:
             return list(
                 session.scalars(
                     select(Event).where(Event.incident_id == incident_id).order_by(Event.id)
@@ -175,7 +220,7 @@ class Operations(FieldWork):
 
     def queue(self) -> list[Incident]:
         """Incidents waiting for a civilian team: most urgent first, then longest waiting."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return list(
                 session.scalars(
                     select(Incident)
@@ -202,7 +247,7 @@ class Operations(FieldWork):
 
     def teams(self) -> list[Team]:
         """Every team."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return list(session.scalars(select(Team).order_by(Team.id)))
 
     def update_team(
@@ -227,6 +272,8 @@ class Operations(FieldWork):
     def recommend(self, incident_id: int) -> Recommendation | None:
         """The nearest free team on duty with the skills the response needs (None: no team)."""
         incident = self.incident(incident_id)
+        if State(incident.state) not in (State.TRIAGED, State.QUEUED):
+            return None
         needed = set(incident.skills)
         here = (
             (incident.lat, incident.lon)
@@ -281,6 +328,8 @@ class Operations(FieldWork):
             incident = session.get(Incident, incident_id, with_for_update=True)
             if incident is None:
                 raise NotFoundError(f"incident {incident_id} does not exist")
+            if target is State.DISPATCHED:
+                raise ConflictError("a team is dispatched with /incidents/{id}/dispatch")
             try:
                 self._move(session, incident, target, actor, reason)
             except lifecycle.TransitionError as exc:
@@ -302,6 +351,7 @@ class Operations(FieldWork):
             for incident in overdue:
                 incident.unserved_reason = WAITED_TOO_LONG
                 incident.track = fallback.track.value
+                incident.response = fallback.id
                 self._move(
                     session, incident, State.UNSERVED, actor, WAITED_TOO_LONG,
                     fallback=fallback.track.value,
@@ -311,12 +361,12 @@ class Operations(FieldWork):
 
     def last_event_id(self) -> int:
         """The newest event's id (0 when there is none)."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return session.scalar(select(func.max(Event.id))) or 0
 
     def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
         """Events newer than LAST_ID, oldest first (for the live stream)."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return list(
                 session.scalars(
                     select(Event).where(Event.id > last_id).order_by(Event.id).limit(limit)

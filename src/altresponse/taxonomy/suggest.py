@@ -106,6 +106,10 @@ def default_suggester() -> Suggester:
     return Suggester(taxonomy, Lexicon(phrases, abbreviations, words, stems), rules)
 
 
+@functools.lru_cache(maxsize=65_536)
 def suggest(local_type: str) -> Suggestion:
-    """An incident type for an agency call type, from general dispatch knowledge alone."""
+    """An incident type for an agency call type, from general dispatch knowledge alone.
+
+    Remembered: a live service sees the same few hundred call types again and again.
+    """
     return default_suggester().suggest(local_type)
