@@ -15,7 +15,7 @@ export UV_SYSTEM_CERTS := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint bench bench-triage bench-plan bench-simulation clean
+.PHONY: run test lint bench bench-triage bench-plan bench-simulation bench-operations clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +49,10 @@ bench: $(VENV)/.synced
 	$(BIN)/python bench/triage_bench.py
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/simulation_bench.py
+	$(BIN)/python bench/operations_bench.py
+
+bench-operations: $(VENV)/.synced
+	$(BIN)/python bench/operations_bench.py
 
 bench-simulation: $(VENV)/.synced
 	$(BIN)/python bench/simulation_bench.py

@@ -9,7 +9,10 @@ power cut too, at the cost of an fsync per commit.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "altresponse_read_only"
+CHECKPOINT_SECONDS = 1.0
+LOG = logging.getLogger("altresponse.operations")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for URL; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
+    """An engine for URL; SQLite gets WAL, a busy timeout and foreign keys.
+
+    With BACKGROUND_CHECKPOINTS (the server), SQLite's WAL is copied back into the database by a
+    thread of its own every CHECKPOINT_SECONDS, not by whichever request happens to cross the
+    automatic threshold: that copy (and its fsync) would otherwise stall that request.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
@@ -37,6 +47,8 @@ def make_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA synchronous={'FULL' if sync == 'FULL' else 'NORMAL'}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if background_checkpoints:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -47,7 +59,23 @@ def make_engine(url: str) -> Engine:
         reads_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
+    if background_checkpoints:
+        threading.Thread(target=_checkpoints, args=(engine,), daemon=True).start()
     return engine
+
+
+def _checkpoints(engine: Engine) -> None:
+    """Copy the WAL back into the database now and then, without blocking readers or writers."""
+    while True:
+        time.sleep(CHECKPOINT_SECONDS)
+        try:
+            raw = engine.raw_connection()  # outside any transaction: a checkpoint needs that
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                raw.close()
+        except Exception:  # the next round tries again; never let the thread die
+            LOG.exception("checkpointing the SQLite WAL failed")
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -15,5 +15,5 @@ from altresponse.settings import Settings
 def build_app(settings: Settings | None = None) -> FastAPI:
     """The API over the settings' database, running the settings' program."""
     settings = settings or Settings.from_env()
-    factory = sessions(make_engine(settings.database_url))
+    factory = sessions(make_engine(settings.database_url, background_checkpoints=True))
     return create_app(Operations(factory, load_program(settings.program)), Users(factory))
