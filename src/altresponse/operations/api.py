@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -36,6 +36,10 @@ from altresponse.operations.service import Operations
 LOG = logging.getLogger("altresponse.operations")
 STAFF = tuple(Role)
 PUBLIC = frozenset({"/health", "/auth/token"})
+MAX_ID = 2**63 - 1
+"""Ids are 64-bit in both databases: a larger one is refused (422), never a server error."""
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id")]
+TeamId = Annotated[int, Path(ge=1, le=MAX_ID, description="The team's id")]
 DISPATCH = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 INTAKE = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
@@ -126,7 +130,7 @@ class TeamOut(BaseModel):
 
 
 class DispatchIn(Strict):
-    team_id: int = Field(ge=1)
+    team_id: int = Field(ge=1, le=MAX_ID)
 
 
 class StateIn(Strict):
@@ -270,13 +274,15 @@ def create_app(
         return IncidentOut.model_validate(incident)
 
     @app.get("/incidents/{incident_id}", tags=["incidents"])
-    def incident(incident_id: int, _user: Annotated[User, Depends(require(*STAFF))]) -> IncidentOut:
+    def incident(
+        incident_id: IncidentId, _user: Annotated[User, Depends(require(*STAFF))]
+    ) -> IncidentOut:
         """One incident."""
         return IncidentOut.model_validate(ops.incident(incident_id))
 
     @app.get("/incidents/{incident_id}/events", tags=["incidents"])
     def events(
-        incident_id: int, _user: Annotated[User, Depends(require(*STAFF))]
+        incident_id: IncidentId, _user: Annotated[User, Depends(require(*STAFF))]
     ) -> list[EventOut]:
         """An incident's append-only log, oldest first."""
         found: list[Event] = ops.events(incident_id)
@@ -290,7 +296,7 @@ def create_app(
 
     @app.get("/incidents/{incident_id}/recommendation", tags=["dispatch"])
     def recommendation(
-        incident_id: int, _user: Annotated[User, Depends(require(*DISPATCH))]
+        incident_id: IncidentId, _user: Annotated[User, Depends(require(*DISPATCH))]
     ) -> RecommendationOut:
         """The nearest free team on duty with the skills the response needs (nulls: none)."""
         found = ops.recommend(incident_id)
@@ -306,7 +312,7 @@ def create_app(
         responses={409: {"description": "the team is not free, or the incident not waiting"}},
     )
     def dispatch(
-        incident_id: int,
+        incident_id: IncidentId,
         body: DispatchIn,
         user: Annotated[User, Depends(require(*DISPATCH))],
     ) -> IncidentOut:
@@ -319,7 +325,7 @@ def create_app(
         responses={409: {"description": "the lifecycle does not allow this change"}},
     )
     def set_state(
-        incident_id: int,
+        incident_id: IncidentId,
         body: StateIn,
         user: Annotated[User, Depends(require(*FIELD))],
     ) -> IncidentOut:
@@ -342,7 +348,7 @@ def create_app(
 
     @app.patch("/teams/{team_id}", tags=["teams"])
     def update_team(
-        team_id: int, body: TeamPatch, _user: Annotated[User, Depends(require(*FIELD))]
+        team_id: TeamId, body: TeamPatch, _user: Annotated[User, Depends(require(*FIELD))]
     ) -> TeamOut:
         """A team's duty status or last known position."""
         if (body.lat is None) != (body.lon is None):

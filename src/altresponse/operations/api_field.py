@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Header
+from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,9 @@ from altresponse.operations.service import Operations
 FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
 MANAGE = (Role.SUPERVISOR, Role.ADMIN)
 STAFF = tuple(Role)
+MAX_ID = 2**63 - 1
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id")]
+FollowUpId = Annotated[int, Path(ge=1, le=MAX_ID, description="The follow-up's id")]
 STREAM_POLL_SECONDS = 0.5
 STREAM_KEEPALIVE_SECONDS = 15.0
 
@@ -60,7 +63,7 @@ class ResourceIn(Strict):
     ]  # fmt: skip
     hours: str | None = Field(default=None, max_length=200)
     open_24_7: bool = False
-    capacity: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     zone: str | None = Field(default=None, max_length=100)
 
 
@@ -77,7 +80,7 @@ class ResourceOut(BaseModel):
 
 
 class ReferralIn(Strict):
-    resource_id: int = Field(ge=1)
+    resource_id: int = Field(ge=1, le=MAX_ID)
 
 
 class ReferralOut(BaseModel):
@@ -111,7 +114,7 @@ def add_field_routes(app: FastAPI, ops: Operations, require: Requirer) -> None:
 
     @app.post("/incidents/{incident_id}/backup", tags=["field"], status_code=201)
     def backup(
-        incident_id: int, body: BackupIn, user: Annotated[User, Depends(require(*FIELD))]
+        incident_id: IncidentId, body: BackupIn, user: Annotated[User, Depends(require(*FIELD))]
     ) -> BackupOut:
         """A team on the call asks for police or EMS backup, with the reason (one action)."""
         return BackupOut.model_validate(
@@ -120,7 +123,9 @@ def add_field_routes(app: FastAPI, ops: Operations, require: Requirer) -> None:
 
     @app.post("/incidents/{incident_id}/disposition", tags=["field"])
     def disposition(
-        incident_id: int, body: DispositionIn, user: Annotated[User, Depends(require(*FIELD))]
+        incident_id: IncidentId,
+        body: DispositionIn,
+        user: Annotated[User, Depends(require(*FIELD))],
     ) -> dict[str, str | None]:
         """How the call ended: resolved on scene, referred, transported (and where), refused,
         no contact, handed to police, arrest by police."""
@@ -150,7 +155,7 @@ def add_field_routes(app: FastAPI, ops: Operations, require: Requirer) -> None:
 
     @app.post("/incidents/{incident_id}/referrals", tags=["field"], status_code=201)
     def refer(
-        incident_id: int, body: ReferralIn, user: Annotated[User, Depends(require(*FIELD))]
+        incident_id: IncidentId, body: ReferralIn, user: Annotated[User, Depends(require(*FIELD))]
     ) -> ReferralOut:
         """Refer the person to a resource of the directory."""
         return ReferralOut.model_validate(ops.refer(incident_id, body.resource_id, user.name))
@@ -164,7 +169,9 @@ def add_field_routes(app: FastAPI, ops: Operations, require: Requirer) -> None:
 
     @app.post("/follow-ups/{follow_up_id}", tags=["field"])
     def complete_follow_up(
-        follow_up_id: int, body: FollowUpDoneIn, user: Annotated[User, Depends(require(*FIELD))]
+        follow_up_id: FollowUpId,
+        body: FollowUpDoneIn,
+        user: Annotated[User, Depends(require(*FIELD))],
     ) -> FollowUpOut:
         """Record a follow-up's outcome (done, or late when past its due date)."""
         return FollowUpOut.model_validate(
@@ -179,8 +186,8 @@ def add_field_routes(app: FastAPI, ops: Operations, require: Requirer) -> None:
     )
     async def stream(
         _user: Annotated[User, Depends(require(*STAFF))],
-        last_event_id: Annotated[int | None, Header()] = None,
-        after: int | None = None,
+        last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
+        after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     ) -> StreamingResponse:
         """Every new event as server-sent events (`id:` is the event id, so a console that
         reconnects with `Last-Event-ID` misses nothing). Read from the database, so it works
