@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +62,12 @@ _INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
 _INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 _INSERT_EVENT = insert(_EVENTS)
+
+
+def _minutes(clock: str) -> int:
+    """'HH:MM' as minutes after midnight."""
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def _why(decision: Decision) -> str:
@@ -269,8 +276,21 @@ class Operations(FieldWork):
                 team.lat, team.lon, team.position_at = lat, lon, utcnow()
         return team
 
-    def recommend(self, incident_id: int) -> Recommendation | None:
-        """The nearest free team on duty with the skills the response needs (None: no team)."""
+    def on_shift(self, team: Team, now: datetime | None = None) -> bool:
+        """On duty, and inside its shift (local time of the program) when it has one."""
+        if not team.on_duty:
+            return False
+        if not team.shift_start or not team.shift_end:
+            return True
+        local = (now or utcnow()).astimezone(ZoneInfo(self.program.timezone))
+        minute = local.hour * 60 + local.minute
+        start, end = _minutes(team.shift_start), _minutes(team.shift_end)
+        if start == end:
+            return True
+        return start <= minute < end if start < end else minute >= start or minute < end
+
+    def recommend(self, incident_id: int, now: datetime | None = None) -> Recommendation | None:
+        """The nearest free team on shift with the skills the response needs (None: no team)."""
         incident = self.incident(incident_id)
         if State(incident.state) not in (State.TRIAGED, State.QUEUED):
             return None
@@ -282,7 +302,9 @@ class Operations(FieldWork):
         )
         best: tuple[float, int, Team] | None = None
         for team in self.teams():
-            if not team.on_duty or team.incident_id is not None or not needed <= set(team.skills):
+            if team.incident_id is not None or not needed <= set(team.skills):
+                continue
+            if not self.on_shift(team, now):
                 continue
             distance = (
                 _distance_km(here, (team.lat, team.lon))

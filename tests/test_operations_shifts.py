@@ -1,0 +1,40 @@
+"""Recommendation respects shifts: a team is proposed only inside its shift (program local time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from opsutil import STAR_SKILLS, migrated, operations, welfare_record
+
+DENVER = ZoneInfo("America/Denver")
+
+
+@pytest.mark.parametrize(
+    ("shift", "hour", "proposed"),
+    [
+        (("06:00", "14:00"), 6, True),
+        (("06:00", "14:00"), 13, True),
+        (("06:00", "14:00"), 14, False),  # shifts are half-open
+        (("06:00", "14:00"), 20, False),
+        (("22:00", "06:00"), 23, True),  # past midnight
+        (("22:00", "06:00"), 3, True),
+        (("22:00", "06:00"), 12, False),
+        (None, 12, True),  # no shift set: on duty is enough
+    ],
+)
+def test_a_team_is_proposed_only_inside_its_shift(
+    tmp_path: Path, shift: tuple[str, str] | None, hour: int, proposed: bool
+) -> None:
+    ops = operations(migrated(tmp_path))
+    incident, _ = ops.intake(welfare_record("shift-call"), "call_taker")
+    team = ops.add_team("shift-team", STAR_SKILLS, shift)
+    now = datetime(2025, 6, 3, hour, 30, tzinfo=DENVER)
+    found = ops.recommend(incident.id, now=now)
+    assert (found is not None and found.team_id == team.id) is proposed
+    ops.update_team(team.id, on_duty=False)
+    assert ops.recommend(incident.id, now=now) is None  # off duty: never proposed
+    ops.sessions.kw["bind"].dispose()
