@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from altresponse.calls.record import CallRecord
 from altresponse.errors import NotFoundError
+from altresponse.geo import distance_km
 from altresponse.operations import lifecycle
 from altresponse.operations.db import readers
 from altresponse.operations.field import ConflictError, FieldWork
@@ -47,15 +48,6 @@ class Recommendation:
     team_id: int
     team: str
     distance_km: float | None
-
-
-def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
 _INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
@@ -307,7 +299,7 @@ class Operations(FieldWork):
             if not self.on_shift(team, now):
                 continue
             distance = (
-                _distance_km(here, (team.lat, team.lon))
+                distance_km(here, (team.lat, team.lon))
                 if here is not None and team.lat is not None and team.lon is not None
                 else math.inf
             )

@@ -33,6 +33,7 @@ from typing import Any
 
 import simpy
 
+from altresponse.geo import distance_km
 from altresponse.simulation.distributions import TimeDistribution
 
 MINUTES_PER_WEEK = 7 * 24 * 60
@@ -145,16 +146,6 @@ class RunResult:
         return self.cost / self.served if self.served else None
 
 
-def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (lat, lon) points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
-
-
 class _Team:
     """A team's state during a run."""
 
@@ -243,7 +234,7 @@ class _Run:
         here = (call.lat, call.lon)
         return min(
             fits,
-            key=lambda t: _distance_km(t.position, here) if t.position is not None else math.inf,
+            key=lambda t: distance_km(t.position, here) if t.position is not None else math.inf,
         )
 
     def next_call(self, team: _Team) -> SimCall | None:
@@ -310,7 +301,7 @@ class _Run:
         follow_up = call.priority == FOLLOW_UP_PRIORITY
         here = (call.lat, call.lon) if call.lat is not None and call.lon is not None else None
         if service.speed_kmh and here is not None and team.position is not None:
-            travel = _distance_km(team.position, here) * ROAD_FACTOR / service.speed_kmh * 60
+            travel = distance_km(team.position, here) * ROAD_FACTOR / service.speed_kmh * 60
         else:
             travel = service.travel.sample(rng)
         scene = service.follow_up if follow_up and service.follow_up else service.on_scene
