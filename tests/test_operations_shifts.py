@@ -38,3 +38,19 @@ def test_a_team_is_proposed_only_inside_its_shift(
     ops.update_team(team.id, on_duty=False)
     assert ops.recommend(incident.id, now=now) is None  # off duty: never proposed
     ops.sessions.kw["bind"].dispose()
+
+
+def test_a_shift_clock_out_of_range_is_refused_naming_the_field(tmp_path: Path) -> None:
+    from altresponse.operations.auth import Role, Users
+    from opsutil import add_user, client_for, login
+
+    ops = operations(migrated(tmp_path))
+    client = client_for(ops)
+    headers = login(client, add_user(Users(ops.sessions), Role.SUPERVISOR))
+    body = {"name": "late", "skills": STAR_SKILLS, "shift_start": "99:99", "shift_end": "06:00"}
+    refused = client.post("/teams", json=body, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "shift_start"]
+    body["shift_start"] = "22:00"
+    assert client.post("/teams", json=body, headers=headers).status_code == 201
+    ops.sessions.kw["bind"].dispose()

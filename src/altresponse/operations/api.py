@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, st
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from altresponse import __version__
 from altresponse.calls.record import CallRecord
@@ -32,6 +32,7 @@ from altresponse.operations.field import ConflictError
 from altresponse.operations.lifecycle import State
 from altresponse.operations.models import Event, Incident, Team, User
 from altresponse.operations.service import Operations
+from altresponse.programs.model import parse_clock
 
 LOG = logging.getLogger("altresponse.operations")
 STAFF = tuple(Role)
@@ -102,11 +103,19 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+def _clock(value: str) -> str:
+    parse_clock(value)  # 'HH:MM' between 00:00 and 24:00, as program files write shifts
+    return value
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+
+
 class TeamIn(Strict):
     name: str = Field(min_length=1, max_length=100)
     skills: list[str] = Field(default_factory=list, max_length=20)
-    shift_start: str | None = Field(default=None, pattern=r"^\d\d:\d\d$")
-    shift_end: str | None = Field(default=None, pattern=r"^\d\d:\d\d$")
+    shift_start: Clock | None = None
+    shift_end: Clock | None = None
 
 
 class TeamPatch(Strict):

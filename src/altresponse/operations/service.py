@@ -29,7 +29,7 @@ from altresponse.operations.models import (
     Team,
     utcnow,
 )
-from altresponse.programs.model import Mode, Program
+from altresponse.programs.model import Mode, Program, parse_clock
 from altresponse.triage.decision import Decision
 from altresponse.triage.live import decide
 
@@ -54,12 +54,6 @@ _INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
 _INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 _INSERT_EVENT = insert(_EVENTS)
-
-
-def _minutes(clock: str) -> int:
-    """'HH:MM' as minutes after midnight."""
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def _why(decision: Decision) -> str:
@@ -276,7 +270,7 @@ class Operations(FieldWork):
             return True
         local = (now or utcnow()).astimezone(ZoneInfo(self.program.timezone))
         minute = local.hour * 60 + local.minute
-        start, end = _minutes(team.shift_start), _minutes(team.shift_end)
+        start, end = parse_clock(team.shift_start), parse_clock(team.shift_end)
         if start == end:
             return True
         return start <= minute < end if start < end else minute >= start or minute < end

@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from altresponse.programs.model import Mode, Program
 from altresponse.taxonomy import Taxonomy
-from altresponse.triage.batch import _local_time, triage_table
+from altresponse.triage.batch import local_time, triage_table
 
 PUBLIC_SOURCES = ("911", "311", "988", "text", "other")
 """Sources that are a member of the public asking (`other` is the non-emergency line, walk-ins)."""
@@ -67,7 +67,7 @@ def _category(category: ir.StringValue, incident_type: ir.StringValue) -> ir.Str
 def slim_table(calls: ir.Table, program: Program) -> ir.Table:
     """Triaged calls with only what the report needs, times already local."""
     t = triage_table(calls, program, mode=Mode.PLANNING, keep=KEEP)
-    local = _local_time(program.timezone, t.received_at)
+    local = local_time(program.timezone, t.received_at)
     uncertain = (t.type_source == "suggested") & (t.type_confidence < UNCERTAIN_CONFIDENCE)
     return t.select(
         source=t.source,

@@ -32,7 +32,7 @@ def _slug(value: str) -> str:
     return value
 
 
-def _clock(value: str) -> int:
+def parse_clock(value: str) -> int:
     """'HH:MM' (00:00 to 24:00) as minutes after midnight."""
     text = str(value)
     found = _CLOCK.match(text)
@@ -62,7 +62,7 @@ def _known_category(value: str) -> str:
 
 
 Slug = Annotated[str, AfterValidator(_slug)]
-Minutes = Annotated[int, BeforeValidator(_clock)]
+Minutes = Annotated[int, BeforeValidator(parse_clock)]
 IncidentTypeCode = Annotated[str, AfterValidator(_known_incident_type)]
 CategoryCode = Annotated[str, AfterValidator(_known_category)]
 Priority = Annotated[int, Field(ge=1, le=5)]

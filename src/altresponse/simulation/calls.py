@@ -21,7 +21,7 @@ from altresponse.errors import InputError
 from altresponse.planning.table import engine, local_program
 from altresponse.programs.model import Mode, Program
 from altresponse.simulation.model import MINUTES_PER_WEEK, SimCall
-from altresponse.triage.batch import _local_time, triage_table
+from altresponse.triage.batch import local_time, triage_table
 from altresponse.triage.files import BATCH_COLUMNS, check_batch_columns, check_batch_values
 
 MINUTES_PER_DAY = 24 * 60
@@ -62,7 +62,7 @@ def load_calls(path: Path, program: Program, timezone: str | None = None) -> Cal
         t = triage_table(raw, program, mode=Mode.PLANNING, keep=KEEP)
         total = eng.one(t.aggregate(n=t.count()))[0]
         t = t.filter(t.eligible)
-        local = _local_time(program.timezone, t.received_at).epoch_seconds() / 60.0
+        local = local_time(program.timezone, t.received_at).epoch_seconds() / 60.0
         committed = (t.cleared_at.epoch_seconds() - t.dispatched_at.epoch_seconds()) / 60.0
         usable = (committed >= 0) & (committed <= MINUTES_PER_DAY)
         rows = eng.rows(

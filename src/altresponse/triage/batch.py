@@ -38,7 +38,7 @@ QUESTIONS = (*SAFETY_QUESTIONS, "caller_requests_alternative", "willing_to_wait"
 @ibis.udf.scalar.builtin(
     name="timezone", signature=((dt.string, dt.Timestamp(timezone="UTC")), dt.timestamp)
 )
-def _local_time(zone: str, moment: Any) -> Any:
+def local_time(zone: str, moment: Any) -> Any:
     """DuckDB's timezone(name, timestamptz): the wall-clock time in that zone."""
 
 
@@ -85,7 +85,7 @@ def facts_columns(calls: ir.Table, program: Program) -> Columns:
         facts[f"screening_{flag.value}"] = (calls.screening[question] == True).fill_null(False)  # noqa: E712
     risk = is_in(calls.screening["suicide_risk"], sorted(SUICIDE_RED_FLAG_ANSWERS))
     facts[f"screening_{RedFlag.SUICIDE_PLAN.value}"] = risk
-    local = _local_time(program.timezone, calls.received_at)
+    local = local_time(program.timezone, calls.received_at)
     facts["minute_of_week"] = local.day_of_week.index() * 1440 + local.hour() * 60 + local.minute()
     return facts
 
