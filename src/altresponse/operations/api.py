@@ -26,6 +26,7 @@ from altresponse import __version__
 from altresponse.calls.record import CallRecord
 from altresponse.errors import AltResponseError, InputError, NotFoundError
 from altresponse.operations.api_field import add_field_routes
+from altresponse.operations.api_live import add_live_routes
 from altresponse.operations.auth import Role, Users
 from altresponse.operations.eido import EidoIncident
 from altresponse.operations.field import ConflictError
@@ -170,13 +171,18 @@ async def _escalate(ops: Operations, every: float) -> None:
 
 
 def create_app(
-    ops: Operations, users: Users, *, escalate_every: float | None = ESCALATE_EVERY_SECONDS
+    ops: Operations,
+    users: Users,
+    *,
+    escalate_every: float | None = ESCALATE_EVERY_SECONDS,
+    clock_rate: float = 1.0,
 ) -> FastAPI:
     """The API over OPS, with USERS for tokens.
 
     While it runs, a background task moves queued calls past the program's maximum wait to their
     fallback every ESCALATE_EVERY seconds (None: never). It keeps no state of its own: what is
-    overdue is read from the database each time, so a restart loses nothing.
+    overdue is read from the database each time, so a restart loses nothing. CLOCK_RATE is how
+    much faster than real time the service's clock runs (1 but in the demo).
     """
 
     @asynccontextmanager
@@ -367,6 +373,7 @@ def create_app(
         )
 
     add_field_routes(app, ops, require)
+    add_live_routes(app, ops, require, clock_rate)
     for route in app.routes:  # document the refusals every protected endpoint can give
         if isinstance(route, APIRoute) and route.path not in PUBLIC:
             route.responses.setdefault(401, {"description": "no token, or not a valid one"})

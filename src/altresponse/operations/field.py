@@ -4,7 +4,8 @@ follow-ups the program's policy owes after a call (with due dates, a work list a
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,6 @@ from altresponse.operations.models import (
     Incident,
     Referral,
     Resource,
-    utcnow,
 )
 from altresponse.programs.model import Program
 from altresponse.triage.live import condition_holds
@@ -49,9 +49,10 @@ class FieldWork:
     sessions: sessionmaker[Session]
     reads: sessionmaker[Session]
     program: Program
+    clock: Callable[[], datetime]
 
-    @staticmethod
     def _event(
+        self,
         session: Session,
         incident: Incident,
         actor: str,
@@ -63,7 +64,7 @@ class FieldWork:
         session.add(
             Event(
                 incident_id=incident.id,
-                at=utcnow(),
+                at=self.clock(),
                 actor=actor,
                 kind=kind,
                 before=before.value if before else None,
@@ -75,7 +76,7 @@ class FieldWork:
     def _owe_follow_ups(self, session: Session, incident: Incident, actor: str) -> None:
         """The follow-ups the program's policy owes after a served call, each due in time."""
         call = CallRecord.model_validate(incident.call)
-        now = utcnow()
+        now = self.clock()
         for policy in self.program.follow_up:
             if condition_holds(policy.when, call, self.program):
                 due = now + timedelta(hours=policy.within_hours)
@@ -108,7 +109,7 @@ class FieldWork:
             raise InputError("reason: say why backup is needed")
         with self.sessions() as session, session.begin():
             incident = self._in_field(session, incident_id, "backup")
-            backup = Backup(incident_id=incident.id, at=utcnow(), actor=actor, track=track,
+            backup = Backup(incident_id=incident.id, at=self.clock(), actor=actor, track=track,
                             reason=reason)  # fmt: skip
             session.add(backup)
             self._event(session, incident, actor, "backup", None, None, track=track, reason=reason)
@@ -130,7 +131,7 @@ class FieldWork:
                 raise ConflictError(f"incident {incident_id} is {incident.state}: no disposition")
             incident.disposition = disposition.value
             incident.transported_to = transported_to
-            incident.updated_at = utcnow()
+            incident.updated_at = self.clock()
             self._event(
                 session, incident, actor, "disposition", None, None,
                 disposition=disposition.value, transported_to=transported_to,
@@ -168,7 +169,7 @@ class FieldWork:
             resource = session.get(Resource, resource_id)
             if resource is None:
                 raise NotFoundError(f"resource {resource_id} does not exist")
-            referral = Referral(incident_id=incident_id, resource_id=resource_id, at=utcnow(),
+            referral = Referral(incident_id=incident_id, resource_id=resource_id, at=self.clock(),
                                 actor=actor)  # fmt: skip
             session.add(referral)
             self._event(session, incident, actor, "referral", None, None,
@@ -193,7 +194,7 @@ class FieldWork:
                 raise NotFoundError(f"follow-up {follow_up_id} does not exist")
             if follow_up.state != "due":
                 raise ConflictError(f"follow-up {follow_up_id} is already {follow_up.state}")
-            now = utcnow()
+            now = self.clock()
             follow_up.state = "done" if now <= follow_up.due_at else "late"
             follow_up.outcome, follow_up.done_at, follow_up.actor = outcome, now, actor
             incident = session.get(Incident, follow_up.incident_id)

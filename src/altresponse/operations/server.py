@@ -1,19 +1,44 @@
-"""The service as the settings describe it: database, program, API (`altresponse serve`)."""
+"""The service as the settings describe it: database, program, API and consoles (`serve`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 
-from altresponse.operations.api import create_app
+from altresponse.operations.api import ESCALATE_EVERY_SECONDS, create_app
 from altresponse.operations.auth import Users
 from altresponse.operations.db import make_engine, sessions
+from altresponse.operations.models import utcnow
 from altresponse.operations.service import Operations
 from altresponse.programs import load_program
 from altresponse.settings import Settings
 
 
+def build_service(
+    database_url: str,
+    program: str,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    clock_rate: float = 1.0,
+    escalate_every: float | None = ESCALATE_EVERY_SECONDS,
+) -> FastAPI:
+    """The API and the consoles over DATABASE_URL, running PROGRAM (a preset or a YAML file).
+
+    CLOCK stamps every change; the demo passes one that runs CLOCK_RATE times faster than real
+    time, and the consoles read the rate so their timers run at the same pace.
+    """
+    from altresponse.web import mount_consoles
+
+    factory = sessions(make_engine(database_url, background_checkpoints=True))
+    ops = Operations(factory, load_program(program), clock)
+    app = create_app(ops, Users(factory), escalate_every=escalate_every, clock_rate=clock_rate)
+    mount_consoles(app, ops)
+    return app
+
+
 def build_app(settings: Settings | None = None) -> FastAPI:
-    """The API over the settings' database, running the settings' program."""
+    """The service over the settings' database, running the settings' program."""
     settings = settings or Settings.from_env()
-    factory = sessions(make_engine(settings.database_url, background_checkpoints=True))
-    return create_app(Operations(factory, load_program(settings.program)), Users(factory))
+    return build_service(settings.database_url, settings.program)

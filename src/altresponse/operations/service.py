@@ -7,6 +7,7 @@ never disagree, and a request is acknowledged only after its transaction commits
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,10 +76,17 @@ def _columns(incident: Incident) -> dict[str, Any]:
 class Operations(FieldWork):
     """The service's operations over one database, for one program."""
 
-    def __init__(self, sessions: sessionmaker[Session], program: Program) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        program: Program,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """CLOCK gives the time every change is stamped with (the demo runs a faster one)."""
         self.sessions = sessions
         self.reads = readers(sessions)
         self.program = program
+        self.clock = clock
 
     # events and transitions -------------------------------------------------------------------
     def _move(
@@ -94,7 +102,7 @@ class Operations(FieldWork):
         lifecycle.check(current, target, reason)
         incident.state = target.value
         incident.state_reason = reason or None  # a note belongs to the change it came with
-        incident.updated_at = utcnow()
+        incident.updated_at = self.clock()
         if incident.team_id is not None and not lifecycle.team_is_busy(target):
             session.execute(
                 update(Team)
@@ -143,7 +151,7 @@ class Operations(FieldWork):
         program = self.program
         decision = decide(call, program, mode=Mode.LIVE)
         option = program.response(decision.response)
-        now = utcnow()
+        now = self.clock()
         incident = Incident(
             agency=agency,
             agency_call_id=call.call_id,
@@ -222,6 +230,17 @@ class Operations(FieldWork):
                 )
             )
 
+    def open_incidents(self) -> list[Incident]:
+        """Incidents not yet at an end: waiting, with a team, or cleared and not closed."""
+        with self.reads() as session:
+            return list(
+                session.scalars(
+                    select(Incident)
+                    .where(Incident.state.not_in([s.value for s in lifecycle.TERMINAL]))
+                    .order_by(Incident.priority, Incident.received_at, Incident.id)
+                )
+            )
+
     # teams and dispatch -----------------------------------------------------------------------
     def add_team(self, name: str, skills: list[str], shift: tuple[str, str] | None = None) -> Team:
         """A new team, on duty and free."""
@@ -259,7 +278,7 @@ class Operations(FieldWork):
             if on_duty is not None:
                 team.on_duty = on_duty
             if lat is not None and lon is not None:
-                team.lat, team.lon, team.position_at = lat, lon, utcnow()
+                team.lat, team.lon, team.position_at = lat, lon, self.clock()
         return team
 
     def on_shift(self, team: Team, now: datetime | None = None) -> bool:
@@ -268,7 +287,7 @@ class Operations(FieldWork):
             return False
         if not team.shift_start or not team.shift_end:
             return True
-        local = (now or utcnow()).astimezone(ZoneInfo(self.program.timezone))
+        local = (now or self.clock()).astimezone(ZoneInfo(self.program.timezone))
         minute = local.hour * 60 + local.minute
         start, end = parse_clock(team.shift_start), parse_clock(team.shift_end)
         if start == end:
@@ -280,14 +299,22 @@ class Operations(FieldWork):
         incident = self.incident(incident_id)
         if State(incident.state) not in (State.TRIAGED, State.QUEUED):
             return None
-        needed = set(incident.skills)
-        here = (
-            (incident.lat, incident.lon)
-            if incident.lat is not None and incident.lon is not None
-            else None
-        )
+        return self.recommend_for(incident.skills, incident.lat, incident.lon, now)
+
+    def recommend_for(
+        self,
+        skills: list[str],
+        lat: float | None,
+        lon: float | None,
+        now: datetime | None = None,
+        teams: list[Team] | None = None,
+    ) -> Recommendation | None:
+        """The nearest free team on shift with SKILLS, for a call at (LAT, LON) if known."""
+        needed = set(skills)
+        here = (lat, lon) if lat is not None and lon is not None else None
+        now = now or self.clock()
         best: tuple[float, int, Team] | None = None
-        for team in self.teams():
+        for team in self.teams() if teams is None else teams:
             if team.incident_id is not None or not needed <= set(team.skills):
                 continue
             if not self.on_shift(team, now):
@@ -346,7 +373,7 @@ class Operations(FieldWork):
 
     def escalate_overdue(self, now: datetime | None = None, actor: str = "system") -> list[int]:
         """Queued incidents past the program's maximum wait fall back, as eligible-unserved."""
-        now = now or utcnow()
+        now = now or self.clock()
         limit = now - timedelta(minutes=self.program.queue.max_wait_minutes)
         fallback = self.program.response(self.program.queue.fallback)
         moved: list[int] = []
