@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from altresponse import __version__
 from altresponse.calls.record import CallRecord
 from altresponse.errors import AltResponseError, InputError, NotFoundError
+from altresponse.operations.api_board import add_board_routes
 from altresponse.operations.api_field import add_field_routes
 from altresponse.operations.api_live import add_live_routes
 from altresponse.operations.auth import Role, Users
@@ -374,6 +375,7 @@ def create_app(
 
     add_field_routes(app, ops, require)
     add_live_routes(app, ops, require, clock_rate)
+    add_board_routes(app, ops, require)
     for route in app.routes:  # document the refusals every protected endpoint can give
         if isinstance(route, APIRoute) and route.path not in PUBLIC:
             route.responses.setdefault(401, {"description": "no token, or not a valid one"})

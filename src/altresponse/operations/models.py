@@ -195,3 +195,16 @@ class FollowUp(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     actor: Mapped[str | None] = mapped_column(String(100))
+
+
+class Debrief(Base):
+    """A supervisor's debrief of a team after a call (a backup, an arrest, an escalation)."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
