@@ -28,6 +28,7 @@
   }
   function draft() {
     const typed = form.elements.incident_type.value.trim();
+    const zone = data.zones.find((z) => z.id === form.elements.zone.value);
     const screening = {};
     for (const q of questions) screening[q.dataset.field] = answer(q);
     return {
@@ -35,6 +36,9 @@
       incident_type: typeCode(typed),
       source: form.elements.source.value,
       zone: form.elements.zone.value || null,
+      // no geocoder offline: a zone's centre stands for the place, for the nearest team
+      lat: zone ? zone.lat : null,
+      lon: zone ? zone.lon : null,
       narrative: form.elements.narrative.value.trim() || null,
       screening,
     };
