@@ -1,4 +1,4 @@
-"""What the consoles read: a call triaged while on the line (POST /triage), the floor (GET /live)."""
+"""What the consoles read: a call triaged on the line (POST /triage) and the floor (GET /live)."""
 
 from __future__ import annotations
 
