@@ -155,6 +155,8 @@ def test_live_gives_the_clock_the_queue_with_teams_the_open_calls_and_units(
     assert units["star-2"]["status"] == "free" and units["star-3"]["status"] == "off_duty"
     assert not units["star-3"]["on_shift"] and units["star-2"]["on_shift"]
     assert free.id == units["star-2"]["id"]
+    assert [i["id"] for i in live["recent"]] == [police.id, waiting.id, first.id]
+    assert live["recent"][0]["state"] == "escalated" and live["recent"][0]["track"] == "police"
 
 
 def test_live_needs_a_token(client: TestClient) -> None:

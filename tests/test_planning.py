@@ -611,12 +611,13 @@ def test_first_and_last_call_are_utc(plan: Plan) -> None:
 
 
 def test_demo_writes_the_plan_report(tmp_path: Path) -> None:
-    """`make run` (altresponse demo) ends with Sample City's plan report."""
-    result = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--json"])
+    """`make run` (altresponse demo) writes Sample City's plan report before it goes live."""
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--no-live", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     report = Path(out["plan"])
     assert report == tmp_path / "plan" / "index.html" and report.is_file()
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
-    assert summary["total_calls"] == out["calls"]["total_calls"] == 120_000
+    assert summary["total_calls"] == out["summary"]["total_calls"] == 120_000
+    assert "live" not in out
     assert summary["eligible_calls"] == out["triage"]["eligible"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -12,10 +11,11 @@ import typer
 from rich.table import Table
 
 from altresponse import __version__
+from altresponse.cli_demo import demo_cmd
 from altresponse.cli_ops import db_app, serve_cmd, users_app
 from altresponse.cli_plan import plan_cmd
 from altresponse.cli_simulate import simulate_cmd, staff_cmd
-from altresponse.cli_triage import programs_app, triage_cmd, triage_planning
+from altresponse.cli_triage import programs_app, triage_cmd
 from altresponse.clikit import JsonOpt, err, out
 from altresponse.clikit import State as _State
 from altresponse.clikit import print_json as _print_json
@@ -39,6 +39,7 @@ app.command("staff")(staff_cmd)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.command("serve")(serve_cmd)
+app.command("demo")(demo_cmd)
 T = TypeVar("T")
 
 
@@ -228,70 +229,6 @@ def sample_city_cmd(
         out.print(f"wrote {result}", highlight=False)
 
     _run(body)
-
-
-@app.command("demo")
-def demo_cmd(
-    directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo files.")] = Path(
-        "out/demo"
-    ),
-    seed: Annotated[int, typer.Option(help="Random seed for Sample City.")] = 2026,
-    program: Annotated[
-        str, typer.Option("--program", "-p", help="Program to triage the calls with.")
-    ] = "star_denver",
-    as_json: JsonOpt = False,
-) -> None:
-    """Generate Sample City, ingest its export, print what its calls are about, triage them."""
-    from altresponse.calls.adapter import find_adapter
-    from altresponse.calls.ingest import ingest
-    from altresponse.samplecity import generate
-
-    def body() -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        export = directory / "sample_city_cad.csv"
-        parquet = directory / "calls.parquet"
-        if not as_json:
-            out.print(f"Generating Sample City's CAD export in {export} ...", highlight=False)
-        generate(export, seed=seed)
-        adapter = find_adapter("sample_city", _State.settings.sources_path)
-        with _progress(not as_json and err.is_terminal) as progress:
-            result = ingest(export, adapter, parquet, progress=progress)
-        if not as_json:
-            out.print(
-                f"Ingested {result.rows_read:,} rows: {result.rows_written:,} calls written to "
-                f"{parquet}, {result.rows_quarantined:,} quarantined.\n",
-                highlight=False,
-            )
-        decisions = directory / "decisions.parquet"
-        if as_json:
-            from altresponse.calls.summary import summarize
-
-            calls = summarize(parquet).to_json_dict()
-            triaged = triage_planning(parquet, program, decisions, show=False)
-            report = _demo_plan(parquet, program, directory / "plan")
-            _print_json({"calls": calls, "triage": triaged, "plan": str(report)})
-            return
-        print_summary(parquet, as_json=False)
-        triage_planning(parquet, program, decisions, show=True)
-        with (
-            err.status("writing the plan report", spinner="dots")
-            if err.is_terminal
-            else nullcontext()
-        ):
-            report = _demo_plan(parquet, program, directory / "plan")
-        out.print(f"Plan report (open it in a browser): [bold]{report}[/]", highlight=False)
-
-    _run(body)
-
-
-def _demo_plan(calls: Path, program: str, directory: Path) -> Path:
-    """The plan report for the demo's calls."""
-    from altresponse.planning.analysis import make_plan
-    from altresponse.planning.report import write_plan
-    from altresponse.programs import load_program
-
-    html, _ = write_plan(make_plan(calls, load_program(program)), directory)
-    return html
 
 
 def main() -> None:

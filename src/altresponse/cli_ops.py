@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import suppress
 from typing import Annotated
 
 import typer
@@ -47,23 +48,49 @@ def serve_cmd(
     """Start the API (uvicorn) for the program named in ALTRESPONSE_PROGRAM."""
     import uvicorn
 
+    from altresponse.operations.db import check_schema
+    from altresponse.operations.shutdown import SHUTDOWN_GRACE_SECONDS
     from altresponse.programs import load_program
 
-    run(lambda: load_program(State.settings.program))  # a bad program fails here, in one line
+    def check() -> None:  # a bad program or an old schema fails here, in one line
+        load_program(State.settings.program)
+        check_schema(State.settings.database_url)
+
+    run(check)
     err.print(
         f"serving {State.settings.program} on http://{host}:{port} "
         f"(database {_safe(State.settings.database_url)})",
         highlight=False,
     )
-    uvicorn.run(
-        "altresponse.operations.server:build_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
+    if workers > 1:  # each worker process builds its own app from the settings
+        uvicorn.run(
+            "altresponse.operations.server:build_app", factory=True, host=host, port=port,
+            workers=workers, log_level="warning", access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )  # fmt: skip
+        return
+    run(lambda: _serve_one(host, port))
+
+
+def _serve_one(host: str, port: int) -> None:
+    """One server process; at Ctrl-C the consoles' event streams end first, then the server."""
+    import uvicorn
+
+    from altresponse.operations.server import build_app
+    from altresponse.operations.shutdown import SHUTDOWN_GRACE_SECONDS, EndStreamsOnExit
+
+    def exiting() -> bool:
+        return bool(server.should_exit)
+
+    app = EndStreamsOnExit(build_app(State.settings), exiting)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning",
         access_log=False,  # requests carry no personal data in their paths, but keep logs lean
-    )
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    with suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly, then passes Ctrl-C on
+        server.run()
 
 
 @users_app.command("add")

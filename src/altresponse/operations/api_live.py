@@ -117,6 +117,8 @@ class Live(BaseModel):
     queue: list[Brief]
     open: list[Brief]
     units: list[Unit]
+    recent: list[Brief]
+    """The calls taken in last, newest first, wherever they went (police, EMS, the queue...)."""
 
 
 def brief(incident: Incident) -> Brief:
@@ -220,5 +222,5 @@ def add_live_routes(app: FastAPI, ops: Operations, require: Requirer, clock_rate
             now=now, clock_rate=clock_rate, program=ops.program.id,
             timezone=ops.program.timezone, last_event_id=last, queue=queue,
             open=[brief(i) for i in active if State(i.state) not in TERMINAL],
-            units=_units(ops, teams, by_id, now),
+            units=_units(ops, teams, by_id, now), recent=[brief(i) for i in ops.recent()],
         )  # fmt: skip

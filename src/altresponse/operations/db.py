@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from altresponse.errors import ConfigError
 
 READ_ONLY = "altresponse_read_only"
 CHECKPOINT_SECONDS = 1.0
@@ -60,14 +61,18 @@ def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
         connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     if background_checkpoints:
-        threading.Thread(target=_checkpoints, args=(engine,), daemon=True).start()
+        stop = threading.Event()
+        event.listen(engine, "engine_disposed", lambda _engine: stop.set())
+        threading.Thread(target=_checkpoints, args=(engine, stop), daemon=True).start()
     return engine
 
 
-def _checkpoints(engine: Engine) -> None:
-    """Copy the WAL back into the database now and then, without blocking readers or writers."""
-    while True:
-        time.sleep(CHECKPOINT_SECONDS)
+def _checkpoints(engine: Engine, stop: threading.Event) -> None:
+    """Copy the WAL back into the database now and then, without blocking readers or writers.
+
+    Ends when the engine is disposed (SQLite copies the rest when the last connection closes).
+    """
+    while not stop.wait(CHECKPOINT_SECONDS):
         try:
             raw = engine.raw_connection()  # outside any transaction: a checkpoint needs that
             try:
@@ -107,3 +112,23 @@ def upgrade(url: str, revision: str = "head") -> None:
         command.upgrade(config, revision)
     finally:
         engine.dispose()
+
+
+def check_schema(url: str) -> None:
+    """Refuse, in one line, a database whose schema is not the newest (before serving it)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    newest = set(ScriptDirectory(str(migrations_folder())).get_heads())
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    if current != newest:
+        found = ", ".join(sorted(current)) or "no schema"
+        raise ConfigError(
+            f"the database has {found}, not the newest schema ({', '.join(sorted(newest))}): "
+            "run `altresponse db upgrade` first"
+        )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -37,10 +38,20 @@ def build_service(
     """
     from altresponse.web import mount_consoles
 
-    factory = sessions(make_engine(database_url, background_checkpoints=True))
+    engine = make_engine(database_url, background_checkpoints=True)
+    factory = sessions(engine)
     ops = Operations(factory, load_program(program), clock)
     app = create_app(ops, Users(factory), escalate_every=escalate_every, clock_rate=clock_rate)
     mount_consoles(app, ops, zones=zones)
+    serve = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+        async with serve(running) as state:
+            yield state
+        engine.dispose()  # the server has stopped: close the connections, end the checkpoints
+
+    app.router.lifespan_context = lifespan
     return app
 
 

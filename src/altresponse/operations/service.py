@@ -241,6 +241,11 @@ class Operations(FieldWork):
                 )
             )
 
+    def recent(self, limit: int = 15) -> list[Incident]:
+        """The calls taken in last, newest first, wherever they went."""
+        with self.reads() as session:
+            return list(session.scalars(select(Incident).order_by(Incident.id.desc()).limit(limit)))
+
     # teams and dispatch -----------------------------------------------------------------------
     def add_team(self, name: str, skills: list[str], shift: tuple[str, str] | None = None) -> Team:
         """A new team, on duty and free."""

@@ -47,9 +47,20 @@
   /* the recommendation, updated as the answers come in */
   const preview = AR.throttle(async () => {
     if (taken) return;
-    const decision = await api("POST", "/triage", draft());
-    showDecision(decision);
+    const call = draft();
+    if (!call.local_type && !call.narrative) { waiting(); return; }
+    showDecision(await api("POST", "/triage", call));
   }, 150);
+
+  function waiting() {
+    const box = $("decision-response");
+    box.className = "response muted";
+    box.textContent = "Type the call to see the recommendation.";
+    $("decision-reasons").replaceChildren();
+    $("decision-unanswered").hidden = true;
+    $("decision-team").textContent = "";
+    for (const q of questions) q.dataset.missing = "no";
+  }
 
   function showDecision(d) {
     const response = data.responses[d.response] || { label: d.response, track: d.track };
@@ -224,6 +235,12 @@
       h("span", { class: "t" }, i.zone || ""),
       h("span", { class: "t" }, `received ${AR.hhmm(i.received_at)}`))));
     $("open-count").textContent = live.open.length;
+    $("recent").replaceChildren(...live.recent.map((i) => h("li", {},
+      h("span", { class: "t" }, AR.hhmm(i.received_at)),
+      h("span", { class: `badge ${i.state}` }, AR.words(i.state)),
+      h("span", { class: `track-${i.track}` }, (data.responses[i.response] || { label: i.response }).label),
+      h("span", {}, `#${i.id} ${describe(i)}`),
+      i.state_reason ? h("span", { class: "muted" }, i.state_reason) : null)));
     drawMap();
   }
 
@@ -250,10 +267,10 @@
       shapes.push(svg("circle", { class: `incident p${i.priority}`, cx: x(i.lon), cy: y(i.lat), r: 5 }, svg("title", {}, `#${i.id} ${describe(i)} (${AR.words(i.state)})`)));
     }
     for (const u of live.units) {
-      if (u.lat === null) continue;
+      if (u.lat === null || !(u.on_shift || u.incident_id)) continue;  // teams at work only
       const cx = x(u.lon), cy = y(u.lat);
       shapes.push(svg("g", {}, svg("rect", { class: `team${u.incident_id ? " busy" : ""}`, x: cx - 4, y: cy - 4, width: 8, height: 8 }, svg("title", {}, `${u.name}: ${AR.words(u.status)}`)),
-        svg("text", { class: "label", x: cx + 6, y: cy + 3 }, u.name)));
+        u.incident_id ? svg("text", { class: "label", x: cx + 6, y: cy + 3 }, u.name) : null));
     }
     map.replaceChildren(...keep, ...shapes);
   }
