@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make run    generate Sample City, ingest it, print what its calls are about
+#   make run    Sample City: plan from its calls, then run the live service and its consoles
 #   make test   create the virtual environment from uv.lock and run the test suite
 UV_VERSION := 0.13.9
 PYTHON ?= python3
@@ -15,7 +15,7 @@ export UV_SYSTEM_CERTS := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint bench bench-triage bench-plan bench-simulation bench-operations clean
+.PHONY: run test lint bench bench-triage bench-plan bench-simulation bench-operations bench-demo clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -50,6 +50,10 @@ bench: $(VENV)/.synced
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/simulation_bench.py
 	$(BIN)/python bench/operations_bench.py
+	$(BIN)/python bench/demo_soak.py
+
+bench-demo: $(VENV)/.synced
+	$(BIN)/python bench/demo_soak.py
 
 bench-operations: $(VENV)/.synced
 	$(BIN)/python bench/operations_bench.py
