@@ -8,7 +8,7 @@ loaded from another host: the Content-Security-Policy says so to the browser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,18 +103,15 @@ def mount_consoles(
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> Response:
-        return render(request, "home")
+    def page_route(page: str) -> Callable[[Request], Response]:
+        def show(request: Request) -> Response:
+            return render(request, page)
 
-    @app.get("/console", response_class=HTMLResponse, include_in_schema=False)
-    def console(request: Request) -> Response:
-        return render(request, "console")
+        return show
 
-    @app.get("/responder", response_class=HTMLResponse, include_in_schema=False)
-    def responder(request: Request) -> Response:
-        return render(request, "responder")
-
-    @app.get("/supervisor", response_class=HTMLResponse, include_in_schema=False)
-    def supervisor(request: Request) -> Response:
-        return render(request, "supervisor")
+    for page in ("home", *PAGES):
+        path = "/" if page == "home" else f"/{page}"
+        app.add_api_route(
+            path, page_route(page), methods=["GET"], response_class=HTMLResponse,
+            include_in_schema=False,
+        )  # fmt: skip
