@@ -17,8 +17,8 @@ import uvicorn
 
 from altresponse.operations.auth import Role, Users
 from altresponse.operations.db import upgrade
-from altresponse.operations.server import build_service
 from altresponse.operations.service import Operations
+from altresponse.web.app import build_service
 from opsutil import IN_HOURS, PASSWORD, PROGRAM, STAR_SKILLS, operations
 
 USERS = {

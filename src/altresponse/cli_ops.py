@@ -64,7 +64,7 @@ def serve_cmd(
     )
     if workers > 1:  # each worker process builds its own app from the settings
         uvicorn.run(
-            "altresponse.operations.server:build_app", factory=True, host=host, port=port,
+            "altresponse.web.app:build_app", factory=True, host=host, port=port,
             workers=workers, log_level="warning", access_log=False,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )  # fmt: skip
@@ -76,8 +76,8 @@ def _serve_one(host: str, port: int) -> None:
     """One server process; at Ctrl-C the consoles' event streams end first, then the server."""
     import uvicorn
 
-    from altresponse.operations.server import build_app
     from altresponse.operations.shutdown import SHUTDOWN_GRACE_SECONDS, EndStreamsOnExit
+    from altresponse.web.app import build_app
 
     def exiting() -> bool:
         return bool(server.should_exit)

@@ -305,7 +305,7 @@ def _session(
     on_ready: Callable[[DemoInfo], None] | None,
 ) -> _Session:
     """Everything set up and ready to serve: data, database, clock, app, server and replay."""
-    from altresponse.operations.server import build_service
+    from altresponse.web.app import build_service
 
     _check_port(options.host, options.port)
     calls = options.calls or sample_city_calls(

@@ -21,7 +21,7 @@
     $("t-calls").textContent = number(v.calls);
     $("t-eligible").textContent = number(v.eligible);
     $("t-served").textContent = number(v.served);
-    $("t-unserved").textContent = number(v.unserved_eligible ?? Object.values(b.unserved.by_reason).reduce((a, n) => a + n, 0));
+    $("t-unserved").textContent = number(Object.values(b.unserved.by_reason).reduce((a, n) => a + n, 0));
     $("t-escalated").textContent = number(v.escalated);
     $("t-open").textContent = number(v.open);
     $("t-backup").textContent = b.backup.rate === null ? "–" : `${(b.backup.rate * 100).toFixed(1)}%`;

@@ -1,11 +1,15 @@
-"""The service as the settings describe it: database, program, API and consoles (`serve`)."""
+"""The whole service as the settings describe it: database, program, the API and the consoles.
+
+It lives in `web/` because it puts the consoles on the API: the operations layer never imports
+the web layer (DESIGN.md: operations -> evaluation -> web, cli).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -16,9 +20,7 @@ from altresponse.operations.models import utcnow
 from altresponse.operations.service import Operations
 from altresponse.programs import load_program
 from altresponse.settings import Settings
-
-if TYPE_CHECKING:
-    from altresponse.web.pages import MapZone
+from altresponse.web.pages import MapZone, mount_consoles
 
 
 def build_service(
@@ -36,8 +38,6 @@ def build_service(
     time, and the consoles read the rate so their timers run at the same pace. ZONES are what
     the console's map and zone list show (default: the program's zones that have a centre).
     """
-    from altresponse.web import mount_consoles
-
     engine = make_engine(database_url, background_checkpoints=True)
     factory = sessions(engine)
     ops = Operations(factory, load_program(program), clock)
