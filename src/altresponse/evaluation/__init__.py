@@ -1,0 +1,1 @@
+"""Evaluation: KPIs, privacy-safe public aggregates, impact estimates, community measures."""
