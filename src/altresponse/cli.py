@@ -12,6 +12,7 @@ from rich.table import Table
 
 from altresponse import __version__
 from altresponse.cli_demo import demo_cmd
+from altresponse.cli_evaluate import evaluate_app
 from altresponse.cli_ops import db_app, serve_cmd, users_app
 from altresponse.cli_plan import plan_cmd
 from altresponse.cli_simulate import simulate_cmd, staff_cmd
@@ -40,6 +41,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.command("serve")(serve_cmd)
 app.command("demo")(demo_cmd)
+app.add_typer(evaluate_app, name="evaluate")
 T = TypeVar("T")
 
 

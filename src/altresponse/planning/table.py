@@ -51,7 +51,7 @@ def _minutes(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.Floatin
     return ibis.ifelse((span >= 0) & (span <= MAX_INTERVAL_MINUTES), span, ibis.null("float64"))
 
 
-def _category(category: ir.StringValue, incident_type: ir.StringValue) -> ir.StringValue:
+def fill_category(category: ir.StringValue, incident_type: ir.StringValue) -> ir.StringValue:
     """The table's category, else the one of the incident type triage found (as triage types it).
 
     Ingest always fills the category of a typed call; a table from elsewhere may leave it out.
@@ -72,7 +72,7 @@ def slim_table(calls: ir.Table, program: Program) -> ir.Table:
     return t.select(
         source=t.source,
         incident_type=t.incident_type,
-        category=_category(t.category, t.incident_type),
+        category=fill_category(t.category, t.incident_type),
         uncertain=uncertain.fill_null(False),
         eligible=t.eligible,
         track=t.track,
