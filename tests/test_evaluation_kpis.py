@@ -17,8 +17,13 @@ from altresponse.calls.adapter import find_adapter
 from altresponse.calls.ingest import ingest
 from altresponse.calls.record import Disposition
 from altresponse.evaluation.kpis import kpis
-from altresponse.evaluation.records import contacts_from_calls, contacts_from_store
+from altresponse.evaluation.records import (
+    contacts_from_calls,
+    contacts_from_store,
+    follow_ups_from_store,
+)
 from altresponse.operations.lifecycle import State
+from altresponse.operations.models import FollowUp
 from altresponse.programs import load_program
 from opsutil import IN_HOURS, OUT_OF_HOURS, STAR_SKILLS, migrated, operations, welfare_record
 
@@ -184,3 +189,18 @@ def test_store_kpis_are_counted_as_docs_metrics_says(tmp_path: Path) -> None:
     per_day = 8 * 16  # STAR: 8 teams on each of two 8-hour shifts
     assert found.cost["team_hours"] == pytest.approx(per_day * days, abs=0.1)
     assert found.cost["per_call"] == pytest.approx(137 * per_day * days / 3, rel=1e-3)
+
+
+def test_follow_up_completion_counts_on_time_late_due_and_overdue(tmp_path: Path) -> None:
+    url = migrated(tmp_path)
+    ops = operations(url)
+    incident, _ = ops.intake(welfare_record("f1"), "ct")
+    due = IN_HOURS + timedelta(hours=72)
+    rows = [("done", due), ("late", due), ("due", IN_HOURS + timedelta(hours=1)), ("due", due)]
+    with ops.sessions() as session, session.begin():
+        for state, at in rows:
+            session.add(FollowUp(incident_id=incident.id, policy="p", says="visit", due_at=at,
+                                 state=state))  # fmt: skip
+    found = follow_ups_from_store(url, now=IN_HOURS + timedelta(hours=2))
+    assert found == {"owed": 4, "done_on_time": 1, "done_late": 1, "still_due": 2,
+                     "overdue": 1, "completion": 0.5, "on_time": 0.25}  # fmt: skip

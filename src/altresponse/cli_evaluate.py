@@ -33,7 +33,11 @@ def kpis_cmd(
 ) -> None:
     """Every KPI of docs/metrics.md, from the live service's store or a historical table."""
     from altresponse.evaluation.kpis import kpis
-    from altresponse.evaluation.records import contacts_from_calls, contacts_from_store
+    from altresponse.evaluation.records import (
+        contacts_from_calls,
+        contacts_from_store,
+        follow_ups_from_store,
+    )
     from altresponse.programs import load_program
 
     def body() -> None:
@@ -43,6 +47,8 @@ def kpis_cmd(
         else:
             contacts = contacts_from_store(State.settings.database_url, chosen)
         found = kpis(contacts, chosen, responded="all" if own_records else "served")
+        if calls is None:
+            found.follow_ups = follow_ups_from_store(State.settings.database_url)
         if as_json:
             print_json(found.to_json_dict())
         else:

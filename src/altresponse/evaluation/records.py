@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from altresponse.calls.ingest import ingest_stamp
 from altresponse.operations.db import make_engine, readers, sessions
 from altresponse.operations.lifecycle import State
-from altresponse.operations.models import Backup, Event, Incident, Referral
+from altresponse.operations.models import Backup, Event, FollowUp, Incident, Referral, utcnow
 from altresponse.planning.table import MAX_INTERVAL_MINUTES, engine, fill_category, local_program
 from altresponse.programs.model import Mode, Program
 from altresponse.taxonomy import Taxonomy
@@ -190,3 +190,24 @@ def _category(incident_type: str | None) -> str | None:
         return None
     found = Taxonomy.load().incident_types.get(incident_type)
     return found.category if found else None
+
+
+def follow_ups_from_store(database_url: str, now: datetime | None = None) -> dict[str, Any]:
+    """docs/metrics.md, Follow-up completion: follow-ups owed, done on time, late, due, overdue."""
+    now = now or utcnow()
+    factory = sessions(make_engine(database_url))
+    try:
+        with readers(factory)() as session:
+            rows = list(session.execute(select(FollowUp.state, FollowUp.due_at)))
+    finally:
+        factory.kw["bind"].dispose()
+    owed = len(rows)
+    done = sum(1 for state, _ in rows if state == "done")
+    late = sum(1 for state, _ in rows if state == "late")
+    due = [at for state, at in rows if state == "due"]
+    return {
+        "owed": owed, "done_on_time": done, "done_late": late, "still_due": len(due),
+        "overdue": sum(1 for at in due if at < now),
+        "completion": round((done + late) / owed, 6) if owed else None,
+        "on_time": round(done / owed, 6) if owed else None,
+    }  # fmt: skip
