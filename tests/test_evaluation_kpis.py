@@ -204,3 +204,27 @@ def test_follow_up_completion_counts_on_time_late_due_and_overdue(tmp_path: Path
     found = follow_ups_from_store(url, now=IN_HOURS + timedelta(hours=2))
     assert found == {"owed": 4, "done_on_time": 1, "done_late": 1, "still_due": 2,
                      "overdue": 1, "completion": 0.5, "on_time": 0.25}  # fmt: skip
+
+
+def test_evaluate_kpis_reads_the_services_database_and_says_json(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from altresponse.cli import app
+
+    url = migrated(tmp_path)
+    ops = operations(url)
+    team = ops.add_team("star-1", STAR_SKILLS)
+    incident, _ = ops.intake(welfare_record("c1"), "ct")
+    ops.dispatch(incident.id, team.id, "dana")
+    ops.intake(welfare_record("c2", narrative="he has a gun"), "ct")
+    env = {"ALTRESPONSE_DATABASE_URL": url, "ALTRESPONSE_PROGRAM": "star_denver"}
+    result = CliRunner().invoke(app, ["evaluate", "kpis", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["calls"] == 2 and found["by_track"] == {"community": 1, "police": 1}
+    assert found["served"] == {"count": 1, "base": 1, "share": 1.0}
+    assert found["follow_ups"]["owed"] == 0
+    missing = CliRunner().invoke(app, ["evaluate", "kpis", "--calls", str(tmp_path / "no.parquet")])
+    assert missing.exit_code == 2 and "no.parquet" in missing.output

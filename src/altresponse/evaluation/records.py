@@ -23,6 +23,7 @@ import pyarrow as pa
 from sqlalchemy import func, select
 
 from altresponse.calls.ingest import ingest_stamp
+from altresponse.errors import InputError
 from altresponse.operations.db import make_engine, readers, sessions
 from altresponse.operations.lifecycle import State
 from altresponse.operations.models import Backup, Event, FollowUp, Incident, Referral, utcnow
@@ -85,7 +86,12 @@ def contacts_from_calls(calls: Path, program: Program) -> pa.Table:
     The program's hours are read in the calls' own time zone (the one ingest recorded), as the
     plan report reads them.
     """
-    zone = ingest_stamp(calls).get("timezone", program.timezone)
+    if not calls.is_file():
+        raise InputError(f"{calls}: no such file")
+    try:
+        zone = ingest_stamp(calls).get("timezone", program.timezone)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{calls}: not a Parquet calls table ({exc})") from exc
     program = local_program(program, zone)
     with engine() as eng:
         t = triage_table(eng.ibis.read_parquet(calls), program, mode=Mode.PLANNING, keep=KEEP)
