@@ -57,6 +57,39 @@ def kpis_cmd(
     run(body)
 
 
+@evaluate_app.command("panel")
+def panel_cmd(
+    calls: Annotated[Path, typer.Argument(help="A canonical calls table (Parquet).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The panel: .csv or .parquet.")],
+    program: Annotated[
+        str | None, typer.Option("--program", "-p", help="Program (default: the service's).")
+    ] = None,
+    time: Annotated[str, typer.Option(help="Period: month or week (local).")] = "month",
+    as_json: JsonOpt = False,
+) -> None:
+    """Outcomes per zone and period from a calls table: what `evaluate did` reads."""
+    from altresponse.calls.ingest import ingest_stamp
+    from altresponse.evaluation.panel import make_panel, write_panel
+    from altresponse.evaluation.records import contacts_from_calls
+    from altresponse.programs import load_program
+
+    def body() -> None:
+        chosen = load_program(program or State.settings.program)
+        contacts = contacts_from_calls(calls, chosen)
+        zone = ingest_stamp(calls).get("timezone", chosen.timezone)
+        panel = make_panel(contacts, zone, period=time)
+        write_panel(panel, output)
+        zones = len(set(panel.column("zone").to_pylist()))
+        said = {"panel": str(output), "rows": panel.num_rows, "zones": zones, "time": time}
+        if as_json:
+            print_json(said)
+        else:
+            out.print(f"{panel.num_rows:,} rows ({zones} zones by {time}) in {output}",
+                      highlight=False)  # fmt: skip
+
+    run(body)
+
+
 def _spread(name: str, spread: Spread) -> tuple[str, str, str]:
     if spread.n == 0:
         return name, "no calls with both times", ""
