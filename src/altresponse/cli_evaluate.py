@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from altresponse.cli_community import community_cmd
 from altresponse.clikit import JsonOpt, State, out, print_json, run
 
 if TYPE_CHECKING:
     from altresponse.evaluation.kpis import Kpis, Spread
 
 evaluate_app = typer.Typer(help="Evaluate a program: KPIs, impact, community measures.")
+evaluate_app.command("community")(community_cmd)
 
 
 @evaluate_app.command("kpis")

@@ -28,6 +28,7 @@ from altresponse.errors import AltResponseError, InputError, NotFoundError
 from altresponse.operations.api_board import add_board_routes
 from altresponse.operations.api_field import add_field_routes
 from altresponse.operations.api_live import add_live_routes
+from altresponse.operations.api_survey import add_survey_routes
 from altresponse.operations.auth import Role, Users
 from altresponse.operations.eido import EidoIncident
 from altresponse.operations.field import ConflictError
@@ -376,6 +377,7 @@ def create_app(
     add_field_routes(app, ops, require)
     add_live_routes(app, ops, require, clock_rate)
     add_board_routes(app, ops, require)
+    add_survey_routes(app, ops, require)
     for route in app.routes:  # document the refusals every protected endpoint can give
         if isinstance(route, APIRoute) and route.path not in PUBLIC:
             route.responses.setdefault(401, {"description": "no token, or not a valid one"})

@@ -31,7 +31,7 @@ MILESTONES = (State.DISPATCHED, State.ON_SCENE, State.CLEARED, State.ESCALATED, 
 BUSY_UNTIL = (State.CLEARED, State.ESCALATED, State.CANCELLED)
 """A team is busy with a call from its dispatch until the first of these."""
 CRITICAL_DISPOSITIONS = (Disposition.ARREST.value, Disposition.HANDED_TO_POLICE.value)
-AFTERWARDS = ("debrief", "follow_up_owed", "follow_up_done")
+AFTERWARDS = ("debrief", "follow_up_owed", "follow_up_done", "survey")
 """Log entries that come after a call by design: they do not make a critical call newer."""
 MAX_LISTED = 50
 

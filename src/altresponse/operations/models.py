@@ -208,3 +208,22 @@ class Debrief(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Survey(Base):
+    """A contact's answers to the short survey after a call: numbers and yes/no only, never text
+    (the public dashboard is built from these rows)."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "respondent", name="uq_survey_incident_respondent"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    respondent: Mapped[str] = mapped_column(String(10))
+    satisfied: Mapped[int] = mapped_column(Integer)
+    felt_safe: Mapped[bool | None] = mapped_column(Boolean)
+    would_call_again: Mapped[bool | None] = mapped_column(Boolean)
