@@ -24,6 +24,7 @@ from altresponse.evaluation.records import (
 )
 from altresponse.operations.lifecycle import State
 from altresponse.operations.models import FollowUp
+from altresponse.operations.surveys import record_survey
 from altresponse.programs import load_program
 from opsutil import IN_HOURS, OUT_OF_HOURS, STAR_SKILLS, migrated, operations, welfare_record
 
@@ -167,6 +168,9 @@ def test_store_kpis_are_counted_as_docs_metrics_says(tmp_path: Path) -> None:
     ops.intake(welfare_record("wait", received_at=clock.now), "ct")
     clock.wait(31)
     ops.escalate_overdue()  # the 30-minute maximum wait: eligible-unserved, waited-too-long
+    record_survey(ops, served[0], "rae", "person", 5)
+    record_survey(ops, served[1], "rae", "person", 2)
+    record_survey(ops, served[1], "rae", "caller", 4)  # the incident's mean: 3
 
     program = load_program("star_denver")
     contacts = contacts_from_store(ops.sessions.kw["bind"].url.render_as_string(False), program)
@@ -184,7 +188,10 @@ def test_store_kpis_are_counted_as_docs_metrics_says(tmp_path: Path) -> None:
     assert found.referrals.count == 1
     assert found.dispositions["resolved"].share == pytest.approx(1 / 3, abs=1e-6)
     assert found.repeat_contacts.count == 2  # the same doorway, served three times in a day
-    assert found.satisfaction["surveyed"].count == 0
+    surveyed = found.satisfaction["surveyed"]
+    assert (surveyed.count, surveyed.base) == (2, 3)
+    assert found.satisfaction["mean_score"] == 4.0  # contacts 5 and 3
+    assert found.satisfaction["satisfied"].count == 1  # 5 is satisfied, 3 is not
     days = found.days
     per_day = 8 * 16  # STAR: 8 teams on each of two 8-hour shifts
     assert found.cost["team_hours"] == pytest.approx(per_day * days, abs=0.1)
