@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from altresponse.cli_community import community_cmd
+from altresponse.cli_did import did_cmd
 from altresponse.clikit import JsonOpt, State, out, print_json, run
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 evaluate_app = typer.Typer(help="Evaluate a program: KPIs, impact, community measures.")
 evaluate_app.command("community")(community_cmd)
+evaluate_app.command("did")(did_cmd)
 
 
 @evaluate_app.command("kpis")

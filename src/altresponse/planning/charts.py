@@ -41,7 +41,7 @@ def _plain(label: str | None) -> str:
     return "" if label is None else label.replace("$", r"\$")
 
 
-def _svg(fig: Figure, title: str) -> str:
+def svg(fig: Figure, title: str) -> str:
     """FIG as an inline <svg> element that scales to its container."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
@@ -66,7 +66,7 @@ def hbar(labels: Sequence[str], values: Sequence[float], title: str, *, percent:
     ax.set_xlim(0, top * 1.15)
     ax.xaxis.grid(True, color=GRID)
     ax.set_axisbelow(True)
-    return _svg(fig, title)
+    return svg(fig, title)
 
 
 def heatmap(grid: list[list[int]], title: str) -> str:
@@ -83,7 +83,7 @@ def heatmap(grid: list[list[int]], title: str) -> str:
         spine.set_visible(False)
     bar = fig.colorbar(mesh, ax=ax, fraction=0.03, pad=0.02)
     bar.ax.tick_params(labelsize=7)
-    return _svg(fig, title)
+    return svg(fig, title)
 
 
 def trend(months: Sequence[str], calls: Sequence[int], eligible: Sequence[int], title: str) -> str:
@@ -102,7 +102,7 @@ def trend(months: Sequence[str], calls: Sequence[int], eligible: Sequence[int], 
     ax.set_ylim(bottom=0)
     right.set_ylim(bottom=0)
     ax.yaxis.grid(True, color=GRID)
-    return _svg(fig, title)
+    return svg(fig, title)
 
 
 def zone_map(
@@ -127,7 +127,7 @@ def zone_map(
     ax.grid(True, color=GRID)
     ax.set_axisbelow(True)
     ax.margins(0.12)
-    return _svg(fig, title)
+    return svg(fig, title)
 
 
 def pilot_grid(
@@ -161,4 +161,4 @@ def pilot_grid(
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    return _svg(fig, title)
+    return svg(fig, title)
