@@ -15,6 +15,7 @@ from altresponse.cli_demo import demo_cmd
 from altresponse.cli_evaluate import evaluate_app
 from altresponse.cli_ops import db_app, serve_cmd, users_app
 from altresponse.cli_plan import plan_cmd
+from altresponse.cli_publish import publish_cmd
 from altresponse.cli_simulate import simulate_cmd, staff_cmd
 from altresponse.cli_triage import programs_app, triage_cmd
 from altresponse.clikit import JsonOpt, err, out
@@ -42,6 +43,7 @@ app.add_typer(users_app, name="users")
 app.command("serve")(serve_cmd)
 app.command("demo")(demo_cmd)
 app.add_typer(evaluate_app, name="evaluate")
+app.command("publish")(publish_cmd)
 T = TypeVar("T")
 
 

@@ -36,18 +36,26 @@ rcParams.update(
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 
 
-def _plain(label: str | None) -> str:
+def plain(label: str | None) -> str:
     """LABEL drawn as written: matplotlib would read text between dollar signs as TeX."""
     return "" if label is None else label.replace("$", r"\$")
 
 
-def svg(fig: Figure, title: str) -> str:
-    """FIG as an inline <svg> element that scales to its container."""
+def svg(fig: Figure, title: str, *, tight: bool = False) -> str:
+    """FIG as an inline <svg> element that scales to its container, labelled for screen readers.
+
+    TIGHT grows the picture to hold what sits outside the axes (a legend beside the plot).
+    """
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
+    metadata = {"Date": None, "Title": title}
+    if tight:
+        fig.savefig(buffer, format="svg", metadata=metadata, bbox_inches="tight", pad_inches=0.08)
+    else:
+        fig.savefig(buffer, format="svg", metadata=metadata)
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
-    return _SIZE.sub(r'<svg\1 class="chart-svg" role="img"', text, count=1)
+    label = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return _SIZE.sub(rf'<svg\1 class="chart-svg" role="img" aria-label="{label}"', text, count=1)
 
 
 def hbar(labels: Sequence[str], values: Sequence[float], title: str, *, percent: bool) -> str:
@@ -58,7 +66,7 @@ def hbar(labels: Sequence[str], values: Sequence[float], title: str, *, percent:
     ys = list(range(len(labels)))[::-1]
     scaled = [v * 100 if percent else v for v in values]
     ax.barh(ys, scaled, color=ACCENT, height=0.7)
-    ax.set_yticks(ys, [_plain(label) for label in labels])
+    ax.set_yticks(ys, [plain(label) for label in labels])
     ax.tick_params(axis="y", length=0)
     top = max(scaled, default=0) or 1
     for y, v in zip(ys, scaled, strict=True):
@@ -119,7 +127,7 @@ def zone_map(
         colour = ELIGIBLE if label is not None and label in chosen else ACCENT
         ax.scatter([lon], [lat], s=20 + 600 * n / top, color=colour, alpha=0.55, linewidths=0)
         if label is not None:
-            ax.annotate(_plain(label), (lon, lat), fontsize=7, ha="center", va="center", color=INK)
+            ax.annotate(plain(label), (lon, lat), fontsize=7, ha="center", va="center", color=INK)
     ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.set_xlabel("longitude")
