@@ -20,23 +20,17 @@ number (the calls of a week in two tables) share that variable, so they are prot
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import islice
 from types import MappingProxyType
-from typing import Any
-
-import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from altresponse.errors import InputError
+from altresponse.evaluation.privacy_audit import System, audit
 
 DEFAULT_THRESHOLD = 11
 """Counts from 1 to 10 are never published (a common rule for counts of people)."""
-_EPS = 1e-6
 
 
 class Suppression(StrEnum):
@@ -158,7 +152,7 @@ def suppress_list(
     if len(set(labels)) != len(labels) or len(labels) != len(counts) or not _counts(counts):
         raise InputError("a list needs integer counts >= 0, each with its own label")
     _check(threshold, protection)
-    system = _System()
+    system = System()
     cells = [system.var(("cell", i), n, 0) for i, n in enumerate(counts)]
     total = system.var(("total",), sum(counts), 2)
     system.line(cells, total)
@@ -177,7 +171,7 @@ def suppress_linked(
 ) -> list[SafeTable]:
     """Several tables protected together: a number two tables publish is hidden in both or none."""
     _check(threshold, protection)
-    system = _System()
+    system = System()
     grids = [_add_table(system, t) for t in tables]
     reasons = _protect(system, threshold, protection)
     return [
@@ -196,50 +190,7 @@ def _check(threshold: int, protection: int) -> None:
         raise InputError("threshold and protection must be at least 1")
 
 
-@dataclass
-class _System:
-    """Numbers (variables) and the equations among them: parts, then their total, per line."""
-
-    values: list[int] = field(default_factory=list)
-    rank: list[int] = field(default_factory=list)
-    keys: dict[Hashable, int] = field(default_factory=dict)
-    lines: list[tuple[int, ...]] = field(default_factory=list)
-    lines_of: list[list[int]] = field(default_factory=list)
-    _seen: set[tuple[int, ...]] = field(default_factory=set)
-
-    def var(self, key: Hashable, value: int, rank: int) -> int:
-        """The variable for KEY, made on first use; linked tables must agree on its value."""
-        found = self.keys.get(key)
-        if found is not None:
-            if self.values[found] != value:
-                raise InputError(f"linked tables disagree on the number for {_describe(key)}")
-            self.rank[found] = max(self.rank[found], rank)  # a total anywhere counts as one
-            return found
-        self.keys[key] = len(self.values)
-        self.values.append(value)
-        self.rank.append(rank)
-        self.lines_of.append([])
-        return len(self.values) - 1
-
-    def line(self, parts: Sequence[int], total: int) -> None:
-        """The equation sum(PARTS) == TOTAL (a repeated equation is kept once)."""
-        line = (*sorted(parts), total)
-        if total in parts or line in self._seen:
-            return
-        self._seen.add(line)
-        for v in set(line):
-            self.lines_of[v].append(len(self.lines))
-        self.lines.append(line)
-
-
-def _describe(key: Hashable) -> str:
-    """KEY in words: "week=2024-W03, track=police"."""
-    if isinstance(key, frozenset):
-        return ", ".join(f"{dim}={value}" for dim, value in sorted(key)) or "the grand total"
-    return repr(key)
-
-
-def _add_table(system: _System, t: CountTable) -> list[list[int]]:
+def _add_table(system: System, t: CountTable) -> list[list[int]]:
     """T's cells and totals as variables of SYSTEM, its rows and columns as equations."""
     m, n = len(t.rows), len(t.cols)
     sums = [sum(r) for r in t.counts]
@@ -263,7 +214,7 @@ def _add_table(system: _System, t: CountTable) -> list[list[int]]:
 def _safe(
     t: CountTable,
     grid: list[list[int]],
-    system: _System,
+    system: System,
     reasons: dict[int, Suppression],
     threshold: int,
 ) -> SafeTable:
@@ -276,14 +227,14 @@ def _safe(
     return SafeTable(t.name, t.rows, t.cols, values, why_, threshold, t.row_dim, t.col_dim)
 
 
-def _protect(system: _System, threshold: int, protection: int) -> dict[int, Suppression]:
+def _protect(system: System, threshold: int, protection: int) -> dict[int, Suppression]:
     """Which variables to suppress, and why: primary, complementary, then audited to safety."""
     reasons = {v: Suppression.PRIMARY for v, n in enumerate(system.values) if 0 < n < threshold}
     hidden = [sum(v in reasons for v in line) for line in system.lines]
     free: set[int] = set()  # proven not pinned: hiding more only widens every range
     while True:
         _complete(system, reasons, hidden, range(len(system.lines)))
-        pinned = _audit(system, set(reasons), protection, free)
+        pinned = audit(system, set(reasons), protection, free)
         if not pinned:
             return reasons
         covered: set[int] = set()
@@ -296,7 +247,7 @@ def _protect(system: _System, threshold: int, protection: int) -> dict[int, Supp
 
 
 def _hide(
-    system: _System, reasons: dict[int, Suppression], hidden: list[int], v: int, why: Suppression
+    system: System, reasons: dict[int, Suppression], hidden: list[int], v: int, why: Suppression
 ) -> None:
     """Suppress V for WHY, keeping each equation's count of hidden numbers."""
     reasons[v] = why
@@ -305,7 +256,7 @@ def _hide(
 
 
 def _complete(
-    system: _System, reasons: dict[int, Suppression], hidden: list[int], start: Iterable[int]
+    system: System, reasons: dict[int, Suppression], hidden: list[int], start: Iterable[int]
 ) -> None:
     """Suppress a partner in every equation that holds exactly one suppressed number."""
     queue = deque(start)
@@ -320,13 +271,13 @@ def _complete(
         queue.extend(system.lines_of[partner])
 
 
-def _preference(system: _System, hidden: list[int], v: int) -> tuple[int, int, int, int]:
+def _preference(system: System, hidden: list[int], v: int) -> tuple[int, int, int, int]:
     """Cells before totals; smallest first; one that completes another equation; table order."""
     helps = sum(hidden[line] == 1 for line in system.lines_of[v])
     return (system.rank[v], system.values[v], -helps, v)
 
 
-def _widen(system: _System, v: int, reasons: dict[int, Suppression]) -> int:
+def _widen(system: System, v: int, reasons: dict[int, Suppression]) -> int:
     """The published non-zero number to suppress for pinned V: near it, a cell before a total.
 
     A cell one equation further than the nearest candidate still wins over a total: hiding a
@@ -346,7 +297,7 @@ def _widen(system: _System, v: int, reasons: dict[int, Suppression]) -> int:
     return min(found, key=lambda u: (system.rank[u], found[u], system.values[u], u))
 
 
-def _rings(system: _System, v: int, reasons: dict[int, Suppression]) -> Iterator[set[int]]:
+def _rings(system: System, v: int, reasons: dict[int, Suppression]) -> Iterator[set[int]]:
     """The variables 1, 2, ... equations away from V, walking through suppressed ones only."""
     seen: set[int] = set()
     frontier, reached = {v}, {v}
@@ -357,98 +308,6 @@ def _rings(system: _System, v: int, reasons: dict[int, Suppression]) -> Iterator
         yield members
         frontier = {u for u in members if u in reasons} - reached
         reached |= frontier
-
-
-def _audit(system: _System, hidden: set[int], protection: int, free: set[int]) -> list[int]:
-    """The suppressed variables the published numbers pin to a range narrower than PROTECTION.
-
-    Variables in FREE are known not to be pinned and are not checked again; FREE grows.
-    """
-    pinned: list[int] = []
-    for variables, lines in _components(system, hidden):
-        if not free.issuperset(variables):
-            pinned.extend(_audit_component(system, variables, lines, hidden, protection, free))
-    return sorted(pinned)
-
-
-def _components(system: _System, hidden: set[int]) -> list[tuple[list[int], list[int]]]:
-    """Suppressed variables grouped by the equations that join them (audited separately)."""
-    order = sorted(hidden)
-    lines = [k for k, line in enumerate(system.lines) if not hidden.isdisjoint(line)]
-    pairs = [(r, v) for r, k in enumerate(lines) for v in system.lines[k] if v in hidden]
-    column = {v: c for c, v in enumerate(order)}
-    rows = [len(order) + r for r, _ in pairs]  # line nodes come after variable nodes
-    graph = coo_matrix(([1] * len(pairs), (rows, [column[v] for _, v in pairs])),
-                       shape=(len(order) + len(lines),) * 2)  # fmt: skip
-    _, label = connected_components(graph, directed=False)
-    groups: dict[int, tuple[list[int], list[int]]] = {}
-    for c, v in enumerate(order):
-        groups.setdefault(label[c], ([], []))[0].append(v)
-    for r, k in enumerate(lines):
-        groups[label[len(order) + r]][1].append(k)
-    return list(groups.values())
-
-
-def _audit_component(
-    system: _System,
-    variables: list[int],
-    lines: list[int],
-    hidden: set[int],
-    protection: int,
-    free: set[int],
-) -> list[int]:
-    """Bound one component's variables by LP; any solution found narrows them all at once."""
-    a_eq, b_eq = _equations(system, variables, lines, hidden)
-    truth = np.array([system.values[v] for v in variables], dtype=float)
-    low, high = truth.copy(), truth.copy()
-    high[[k for k, v in enumerate(variables) if v in free]] += protection
-    # Far enough that reaching it proves a range, and that scaling up a component whose every
-    # non-zero number is hidden always reaches it (so such a component is never pinned).
-    cap = (protection + 1) * (max(system.values) + 1)
-
-    def solve(objective: np.ndarray[Any, Any]) -> Any:
-        found = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(1, cap), method="highs")
-        if found.status != 0:
-            raise RuntimeError(f"suppression audit: the LP failed ({found.message})")
-        np.minimum(low, found.x, out=low)
-        np.maximum(high, found.x, out=high)
-        return (high - low < protection - _EPS).astype(float)
-
-    for direction in (-1.0, 1.0):  # push every open variable up together, then down
-        left = (high - low < protection - _EPS).astype(float)
-        while left.any():
-            after = solve(direction * left)
-            if (after == left).all():
-                break
-            left = after
-    for k in range(len(variables)):
-        for direction in (-1.0, 1.0):
-            if high[k] - low[k] >= protection - _EPS:
-                break
-            solve(np.eye(1, len(variables), k)[0] * direction)
-    wide = high - low >= protection - _EPS
-    free.update(v for k, v in enumerate(variables) if wide[k])
-    return [v for k, v in enumerate(variables) if not wide[k]]
-
-
-def _equations(
-    system: _System, variables: list[int], lines: list[int], hidden: set[int]
-) -> tuple[Any, list[int]]:
-    """LINES as A x = b over the hidden VARIABLES, the published numbers moved to b."""
-    column = {v: k for k, v in enumerate(variables)}
-    rows, cols, coefs, rhs = [], [], [], []
-    for r, k in enumerate(lines):
-        *parts, total = system.lines[k]
-        known = 0
-        for v, sign in [*((p, 1) for p in parts), (total, -1)]:
-            if v in hidden:
-                rows.append(r)
-                cols.append(column[v])
-                coefs.append(sign)
-            else:
-                known += sign * system.values[v]
-        rhs.append(-known)
-    return coo_matrix((coefs, (rows, cols)), shape=(len(lines), len(variables))).tocsr(), rhs
 
 
 __all__ = [
