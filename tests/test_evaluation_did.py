@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
@@ -516,3 +517,16 @@ def test_starts_can_be_a_mapping_of_unit_to_start(tmp_path: Path) -> None:
     panel = load_panel(path, spec)
     assert panel.start.tolist() == [2024 * 12 + 1, NEVER] and not panel.staggered
     assert "'zz' not in" in _bad(tmp_path, GOOD, PanelSpec(starts={"zz": "2024-02"}))
+
+
+def test_a_pre_trend_rejection_with_few_treated_units_is_a_warning_not_a_finding() -> None:
+    from altresponse.evaluation.did_words import pre_trend_sentence
+
+    impact = estimate_impact(synthetic(3, [FIRST + 18] * 3 + [NEVER] * 9))
+    assert impact.pre_trend is not None
+    rejected = replace(impact.pre_trend, p_value=0.01)
+    few = pre_trend_sentence(rejected, few_treated=True)
+    assert "rejects too often" in few and "did not move together" not in few
+    many = pre_trend_sentence(rejected, few_treated=False)
+    assert "did not move together" in many
+    assert "moved together" in pre_trend_sentence(replace(rejected, p_value=0.5), few_treated=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from altresponse.evaluation.did import Impact, Method
+from altresponse.evaluation.did import FEW_TREATED, Impact, Method
 from altresponse.evaluation.did_read import Frequency
 from altresponse.evaluation.did_stats import Estimate, WaldTest
 
@@ -82,13 +82,23 @@ def headline(impact: Impact) -> str:
     )
 
 
-def pre_trend_sentence(test: WaldTest | None) -> str:
-    """Whether the two groups moved together before the start."""
+def pre_trend_sentence(test: WaldTest | None, *, few_treated: bool = False) -> str:
+    """Whether the two groups moved together before the start.
+
+    With FEW_TREATED units the clustered test rejects too often, so a rejection is a warning
+    rather than a finding.
+    """
     if test is None:
         return "There is no period before the start to test whether the two groups moved together."
     p = p_text(test.p_value)
     if test.p_value >= 0.05:
         return f"Before it started, the two groups moved together (pre-trend test {p})."
+    if few_treated:
+        return (
+            f"Before it started, the pre-trend test rejects moving together ({p}), but with so "
+            "few units with the program this test rejects too often: look at the event study "
+            "before trusting or dismissing the estimate."
+        )
     return (
         f"Before it started, the two groups did not move together (pre-trend test {p}): "
         "the comparison is in doubt and the estimate may be biased."
@@ -114,7 +124,9 @@ def placebo_sentence(impact: Impact) -> str:
 
 def summary(impact: Impact) -> list[str]:
     """The three sentences a council member reads: effect, pre-trends, placebo."""
-    return [headline(impact), pre_trend_sentence(impact.pre_trend), placebo_sentence(impact)]
+    few = int(impact.panel.treated.sum()) < FEW_TREATED
+    pre_trend = pre_trend_sentence(impact.pre_trend, few_treated=few)
+    return [headline(impact), pre_trend, placebo_sentence(impact)]
 
 
 def method_sentence(impact: Impact) -> str:
