@@ -1,4 +1,4 @@
-"""Recommendation respects shifts: a team is proposed only inside its shift (program local time)."""
+"""Shifts: a team is proposed, and may be dispatched, only inside its shift (program local time)."""
 
 from __future__ import annotations
 
@@ -53,4 +53,25 @@ def test_a_shift_clock_out_of_range_is_refused_naming_the_field(tmp_path: Path) 
     assert refused.json()["detail"][0]["loc"] == ["body", "shift_start"]
     body["shift_start"] = "22:00"
     assert client.post("/teams", json=body, headers=headers).status_code == 201
+    ops.sessions.kw["bind"].dispose()
+
+
+@pytest.mark.parametrize(("hour", "allowed"), [(15, True), (21, True), (10, False), (7, False)])
+def test_a_team_is_dispatched_only_inside_its_shift(
+    tmp_path: Path, hour: int, allowed: bool
+) -> None:
+    from altresponse.operations.field import ConflictError
+    from altresponse.operations.lifecycle import State
+
+    ops = operations(migrated(tmp_path))
+    ops.clock = lambda: datetime(2025, 6, 3, hour, 30, tzinfo=DENVER)
+    incident, _ = ops.intake(welfare_record("shift-dispatch", received_at=ops.clock()), "ct")
+    team = ops.add_team("late-team", STAR_SKILLS, ("14:00", "22:00"))  # STAR's hours: 06-22
+    if allowed:
+        assert ops.dispatch(incident.id, team.id, "dana").state == State.DISPATCHED
+    else:
+        with pytest.raises(ConflictError, match=r"late-team is outside its shift \(14:00-22:00\)"):
+            ops.dispatch(incident.id, team.id, "dana")
+        assert ops.incident(incident.id).state == State.QUEUED
+        assert ops.teams()[0].incident_id is None
     ops.sessions.kw["bind"].dispose()

@@ -349,6 +349,9 @@ class Operations(FieldWork):
                 raise ConflictError(f"incident {incident_id} is {incident.state}, not waiting")
             if not set(incident.skills) <= set(team.skills):
                 raise ConflictError(f"team {team.name} lacks skills {sorted(incident.skills)}")
+            if team.on_duty and not self.on_shift(team):
+                shift = f"{team.shift_start}-{team.shift_end}"
+                raise ConflictError(f"team {team.name} is outside its shift ({shift})")
             taken = session.execute(
                 update(Team)
                 .where(Team.id == team_id, Team.incident_id.is_(None), Team.on_duty.is_(True))
