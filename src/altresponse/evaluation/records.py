@@ -26,7 +26,15 @@ from altresponse.calls.ingest import ingest_stamp
 from altresponse.errors import InputError
 from altresponse.operations.db import make_engine, readers, sessions
 from altresponse.operations.lifecycle import State
-from altresponse.operations.models import Backup, Event, FollowUp, Incident, Referral, utcnow
+from altresponse.operations.models import (
+    Backup,
+    Event,
+    FollowUp,
+    Incident,
+    Referral,
+    Survey,
+    utcnow,
+)
 from altresponse.planning.table import MAX_INTERVAL_MINUTES, engine, fill_category, local_program
 from altresponse.programs.model import Mode, Program
 from altresponse.taxonomy import Taxonomy
@@ -152,11 +160,7 @@ def _first_times(session: Any) -> dict[int, dict[str, datetime]]:
 
 
 def _satisfaction(session: Any) -> dict[int, float]:
-    """Each incident's mean survey score (1-5), when surveys are recorded."""
-    try:
-        from altresponse.operations.models import Survey
-    except ImportError:
-        return {}
+    """Each incident's mean survey score (1-5), for incidents with surveys."""
     query = select(Survey.incident_id, func.avg(Survey.satisfied)).group_by(Survey.incident_id)
     return {incident_id: float(score) for incident_id, score in session.execute(query)}
 

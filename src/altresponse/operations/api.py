@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -26,6 +26,17 @@ from altresponse import __version__
 from altresponse.calls.record import CallRecord
 from altresponse.errors import AltResponseError, InputError, NotFoundError
 from altresponse.operations.api_board import add_board_routes
+from altresponse.operations.api_common import (
+    DISPATCH,
+    FIELD,
+    INTAKE,
+    MANAGE,
+    MAX_ID,
+    STAFF,
+    IncidentId,
+    Strict,
+    TeamId,
+)
 from altresponse.operations.api_field import add_field_routes
 from altresponse.operations.api_live import add_live_routes
 from altresponse.operations.api_survey import add_survey_routes
@@ -38,22 +49,7 @@ from altresponse.operations.service import Operations
 from altresponse.programs.model import parse_clock
 
 LOG = logging.getLogger("altresponse.operations")
-STAFF = tuple(Role)
 PUBLIC = frozenset({"/health", "/auth/token"})
-MAX_ID = 2**63 - 1
-"""Ids are 64-bit in both databases: a larger one is refused (422), never a server error."""
-IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id")]
-TeamId = Annotated[int, Path(ge=1, le=MAX_ID, description="The team's id")]
-DISPATCH = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-INTAKE = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
-MANAGE = (Role.SUPERVISOR, Role.ADMIN)
-
-
-class Strict(BaseModel):
-    """Request bodies refuse fields they do not know."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class TokenIn(Strict):

@@ -3,29 +3,28 @@
 (No `from __future__ import annotations`: FastAPI reads these annotations at run time.)
 """
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Path, Query
+from fastapi import Depends, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from altresponse.operations.api_common import (
+    MANAGE,
+    MAX_ID,
+    Requirer,
+    Strict,
+    TeamId,
+)
 from altresponse.operations.auth import Role
 from altresponse.operations.board import Board, board, record_debrief
 from altresponse.operations.models import User
 from altresponse.operations.service import Operations
 
 BOARD = (Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
-MANAGE = (Role.SUPERVISOR, Role.ADMIN)
-MAX_ID = 2**63 - 1
-TeamId = Annotated[int, Path(ge=1, le=MAX_ID, description="The team's id")]
-
-Requirer = Callable[..., Callable[..., User]]
 
 
-class DebriefIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DebriefIn(Strict):
     incident_id: int = Field(ge=1, le=MAX_ID)
     notes: str | None = Field(default=None, max_length=500)
 

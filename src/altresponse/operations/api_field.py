@@ -6,33 +6,30 @@ event stream for consoles (server-sent events).
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Header, Path, Query
+from fastapi import Depends, FastAPI, Header, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from altresponse.calls.record import Disposition
-from altresponse.operations.auth import Role
+from altresponse.operations.api_common import (
+    FIELD,
+    MANAGE,
+    MAX_ID,
+    STAFF,
+    FollowUpId,
+    IncidentId,
+    Requirer,
+    Strict,
+)
 from altresponse.operations.models import User
 from altresponse.operations.service import Operations
 
-FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
-MANAGE = (Role.SUPERVISOR, Role.ADMIN)
-STAFF = tuple(Role)
-MAX_ID = 2**63 - 1
-IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id")]
-FollowUpId = Annotated[int, Path(ge=1, le=MAX_ID, description="The follow-up's id")]
 STREAM_POLL_SECONDS = 0.5
 STREAM_KEEPALIVE_SECONDS = 15.0
-
-Requirer = Callable[..., Callable[..., User]]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BackupIn(Strict):

@@ -8,31 +8,28 @@ the queue, the open incidents and the units in one read; the consoles fetch it a
 event stream says something changed.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from altresponse.calls.record import CallRecord, CallSource, Screening
-from altresponse.operations.auth import Role
+from altresponse.operations.api_common import (
+    INTAKE,
+    STAFF,
+    Requirer,
+    Strict,
+)
 from altresponse.operations.lifecycle import TERMINAL, State
 from altresponse.operations.models import Incident, Team, User
 from altresponse.operations.service import Operations
 from altresponse.programs.model import Mode
 from altresponse.triage.live import decide
 
-STAFF = tuple(Role)
-INTAKE = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 
-Requirer = Callable[..., Callable[..., User]]
-
-
-class DraftCall(BaseModel):
+class DraftCall(Strict):
     """A call still being taken: what the call-taker has so far."""
-
-    model_config = ConfigDict(extra="forbid")
 
     local_type: str | None = Field(default=None, max_length=200)
     incident_type: str | None = Field(default=None, max_length=10)

@@ -3,30 +3,26 @@
 (No `from __future__ import annotations`: FastAPI reads these annotations at run time.)
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Path
+from fastapi import Depends, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from altresponse.operations.auth import Role
+from altresponse.operations.api_common import (
+    FIELD,
+    STAFF,
+    IncidentId,
+    Requirer,
+    Strict,
+)
 from altresponse.operations.models import User
 from altresponse.operations.service import Operations
 from altresponse.operations.surveys import SATISFIED_QUESTION, Respondent, record_survey, surveys
 
-FIELD = (Role.DISPATCHER, Role.RESPONDER, Role.SUPERVISOR, Role.ADMIN)
-STAFF = tuple(Role)
-MAX_ID = 2**63 - 1
-IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id")]
 
-Requirer = Callable[..., Callable[..., User]]
-
-
-class SurveyIn(BaseModel):
+class SurveyIn(Strict):
     """A contact's answers; a yes/no left out (or null) is a question not answered."""
-
-    model_config = ConfigDict(extra="forbid")
 
     respondent: Respondent
     satisfied: int = Field(
